@@ -1,0 +1,34 @@
+# The two commands README promises: `make test` (and, once it lands, `make demo`).
+# Everything is installed into .venv from pyproject.toml; nothing is assumed on the machine
+# but Python 3.11+ and make.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: test lint unit install clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[sim,dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+# The whole suite: lint, types, then every test (unit, integration with the simulated CRM,
+# the simulated phone and a real adb server, reliability).
+test: lint
+	QT_QPA_PLATFORM=offscreen ADB_USB=0 $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+unit: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest tests/unit $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info

@@ -1,0 +1,54 @@
+"""logs: every handler masks; the file rotates; recent lines are kept for bundles."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from softphone import logs
+
+
+@pytest.fixture
+def installed(tmp_path: Path) -> Iterator[Path]:
+    file = tmp_path / "logs" / "softphone.log"
+    logs.setup(file, level="DEBUG", console=False)
+    yield file
+    logger = logging.getLogger("softphone")
+    for handler in list(logger.handlers):
+        logger.removeHandler(handler)
+        handler.close()
+
+
+def test_file_and_recent_lines_are_masked(
+    installed: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    log = logging.getLogger("softphone.sync")
+    log.info("login with password=%s for %s", "hunter2", "+79123456789")
+    try:
+        raise RuntimeError("refresh eyJhbGciOiJI.eyJzdWIiOiIx.sig failed for 89123456789")
+    except RuntimeError:
+        log.exception("refresh failed")
+    for handler in logging.getLogger("softphone").handlers:
+        handler.flush()
+    text = installed.read_text()
+    assert "password=***" in text and "***6789" in text
+    assert "hunter2" not in text and "79123456789" not in text and "eyJzdWIiOiIx" not in text
+    recent = "\n".join(line for _level, line in logs.recent().lines())
+    assert "hunter2" not in recent and "softphone.sync" in recent
+
+
+def test_a_broken_format_string_does_not_lose_the_record(installed: Path) -> None:
+    logging.getLogger("softphone.flow").info("bad %d format", "text")
+    for handler in logging.getLogger("softphone").handlers:
+        handler.flush()
+    assert "bad %d format" in installed.read_text()
+
+
+def test_setup_twice_does_not_double_handlers(installed: Path) -> None:
+    logs.setup(installed, console=False)
+    ours = [h for h in logging.getLogger("softphone").handlers if getattr(h, "_softphone", 0)]
+    assert len(ours) == 2  # recent lines + file
+    assert all(any(isinstance(f, logs.MaskingFilter) for f in h.filters) for h in ours)
