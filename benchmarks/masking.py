@@ -13,7 +13,7 @@ from softphone.masking import mask
 
 JWT = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ1c2VyX2lkIjoiNDIifQ.c2lnbmF0dXJlc2lnbmF0dXJl"
 LINES = [
-    '2026-11-26 10:00:00,123 INFO    softphone.sync: pull 204 in 11 ms mode=instant next=2.0s',
+    "2026-11-26 10:00:00,123 INFO    softphone.sync: pull 204 in 11 ms mode=instant next=2.0s",
     '{"device_id": "ab12cd34ef56gh78", "phone": "+79123456789", "call_status": "connected"}',
     f"2026-11-26 10:00:01,001 DEBUG   softphone.sync: Authorization: Bearer {JWT}",
     "Row: 0 _id=12, number=89991234567, date=1764151200000, duration=42, type=2",
@@ -34,14 +34,18 @@ def main(runs: int = 200) -> None:
         mask(bundle)
         samples.append((time.perf_counter() - started) * 1000)
     samples.sort()
-    print(json.dumps({
-        "benchmark": "mask_50k_bundle",
-        "chars": len(bundle),
-        "runs": runs,
-        "ms_min": round(samples[0], 2),
-        "ms_median": round(statistics.median(samples), 2),
-        "ms_p95": round(samples[int(runs * 0.95) - 1], 2),
-    }))
+    print(
+        json.dumps(
+            {
+                "benchmark": "mask_50k_bundle",
+                "chars": len(bundle),
+                "runs": runs,
+                "ms_min": round(samples[0], 2),
+                "ms_median": round(statistics.median(samples), 2),
+                "ms_p95": round(samples[int(runs * 0.95) - 1], 2),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":
