@@ -1,0 +1,214 @@
+"""Matching the phone's call-log rows to the calls we placed, and saying what a row can tell.
+
+Pure functions, no I/O. The rules come from how Android's Telecom writes the call log
+(`spec/phone-adb.md`, "What the call log can and cannot say"):
+
+- one row per call, written at disconnect, sometimes a second or more after the phone went idle;
+- `date` is the call's creation time in the *phone's* clock; `duration` is seconds active, 0 if
+  the call never connected;
+- every outgoing call is type 2, whatever happened: the log tells connected from not connected,
+  never busy from rejected from unanswered.
+
+So a match needs the same number (digits compared after normalising both sides: in full, then
+the national 10 digits) and a creation time inside a window that follows what really happened:
+from just before the dial to the end of the call (both in the phone's clock), with slack for the
+clock-offset error. A row already claimed by another call is never claimed again.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Collection, Iterable
+from typing import Final
+
+from softphone.model import (
+    CallLogRow,
+    CallLogType,
+    CallOutcome,
+    CallStatus,
+    Direction,
+    ResolveMethod,
+    from_epoch,
+)
+from softphone.numbers import digits_of
+
+__all__ = [
+    "NOT_CONNECTED_REASON",
+    "Match",
+    "Window",
+    "find_match",
+    "number_score",
+    "outcome_from_row",
+    "outcome_unknown",
+]
+
+#: Said with every outgoing call the log shows as not connected.
+NOT_CONNECTED_REASON: Final = (
+    "not connected (duration 0): the call log cannot tell busy, rejected and unanswered apart"
+)
+#: How far the phone's clock reading may be off (offset measured once, plus adb latency).
+DEFAULT_SLACK_MS: Final = 3_000
+FULL_MATCH: Final = 1.0
+NATIONAL_MATCH: Final = 0.9
+NATIONAL_DIGITS: Final = 10
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Window:
+    """Where, in the phone's clock (epoch ms), the row of one call may have its `date`."""
+
+    start_ms: int
+    end_ms: int
+
+    @classmethod
+    def for_call(
+        cls,
+        dial_ms: int,
+        ended_ms: int | None,
+        *,
+        now_ms: int,
+        slack_ms: int = DEFAULT_SLACK_MS,
+    ) -> Window:
+        """From just before the dial to the end of the call (or now, if the end is unknown).
+
+        The row's `date` is the creation time, so it lies between the dial and the end; the
+        slack covers the error of the clock offset between this computer and the phone.
+        """
+        end = ended_ms if ended_ms is not None else now_ms
+        return cls(dial_ms - slack_ms, max(end, dial_ms) + slack_ms)
+
+    def __contains__(self, date_ms: object) -> bool:
+        return isinstance(date_ms, int) and self.start_ms <= date_ms <= self.end_ms
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Match:
+    row: CallLogRow
+    confidence: float
+
+
+def number_score(row_number: str | None, number: str) -> float:
+    """1.0 for the same digits, 0.9 for the same national 10 digits, else 0."""
+    a, b = digits_of(row_number), digits_of(number)
+    if not a or not b:
+        return 0.0
+    if a == b:
+        return FULL_MATCH
+    if len(a) >= NATIONAL_DIGITS and len(b) >= NATIONAL_DIGITS and a[-10:] == b[-10:]:
+        return NATIONAL_MATCH
+    return 0.0
+
+
+def find_match(
+    rows: Iterable[CallLogRow],
+    *,
+    number: str,
+    window: Window,
+    claimed: Collection[int] = (),
+    dial_ms: int | None = None,
+    types: Collection[CallLogType] = (CallLogType.OUTGOING,),
+) -> Match | None:
+    """The best unclaimed row for this call, or None.
+
+    Best = highest number score, then the creation time closest to the dial. Confidence is
+    the number score, lowered when the row sits at the edge of the window rather than near the
+    dial (a sign that the clock offset, not the call, put it there).
+    """
+    best: tuple[float, int, CallLogRow] | None = None
+    anchor = dial_ms if dial_ms is not None else window.start_ms
+    for row in rows:
+        if row.id in claimed or row.type not in types or row.date_ms not in window:
+            continue
+        score = number_score(row.number, number)
+        if score == 0.0:
+            continue
+        distance = abs(row.date_ms - anchor)
+        if best is None or (score, -distance) > (best[0], -best[1]):
+            best = (score, distance, row)
+    if best is None:
+        return None
+    score, distance, row = best
+    near_dial = distance <= DEFAULT_SLACK_MS or dial_ms is None
+    return Match(row, round(score * (1.0 if near_dial else 0.8), 3))
+
+
+def outcome_from_row(
+    match: Match,
+    *,
+    clock_offset_ms: int,
+    ended_at: dt.datetime | None = None,
+    resolve_method: ResolveMethod = ResolveMethod.OBSERVER,
+) -> CallOutcome:
+    """What the row says, and only what it can say.
+
+    Times are converted from the phone's clock with `clock_offset_ms` (phone − local). For a
+    connected call the start is when it was answered: the observed end minus the duration (the
+    CRM computes the end as start + duration); without an observed end, the row's creation time.
+    """
+    row = match.row
+    created = from_epoch((row.date_ms - clock_offset_ms) / 1000)
+    duration = max(0, row.duration_s)
+    reason: str | None = None
+    if row.type is CallLogType.OUTGOING:
+        direction = Direction.OUTGOING
+        if duration > 0:
+            status = CallStatus.CONNECTED
+            end = ended_at if ended_at is not None else created + dt.timedelta(seconds=duration)
+            start = max(created, end - dt.timedelta(seconds=duration))
+        else:
+            status, reason = CallStatus.NO_ANSWER, NOT_CONNECTED_REASON
+            start, end = created, ended_at or created
+    else:
+        status, direction, reason = _OTHER_TYPES.get(
+            row.type, (CallStatus.UNKNOWN, Direction.UNKNOWN, "the call log gave an unknown type")
+        )
+        if row.type is CallLogType.INCOMING and duration == 0:
+            status, reason = CallStatus.MISSED, "incoming call with no talk time"
+        start, end = created, created + dt.timedelta(seconds=duration)
+    return CallOutcome(
+        status,
+        direction,
+        start,
+        end,
+        duration,
+        resolve_method=resolve_method,
+        reason=reason,
+        call_log_id=row.id,
+        subscription_id=row.subscription_id,
+        confidence=match.confidence,
+    )
+
+
+_OTHER_TYPES: Final[dict[CallLogType, tuple[CallStatus, Direction, str | None]]] = {
+    CallLogType.INCOMING: (CallStatus.CONNECTED, Direction.INCOMING, None),
+    CallLogType.MISSED: (CallStatus.MISSED, Direction.MISSED, None),
+    CallLogType.VOICEMAIL: (CallStatus.MISSED, Direction.MISSED, "went to voicemail"),
+    CallLogType.REJECTED: (CallStatus.REJECTED, Direction.INCOMING, "rejected on this phone"),
+    CallLogType.BLOCKED: (CallStatus.REJECTED, Direction.INCOMING, "blocked on this phone"),
+    CallLogType.ANSWERED_EXTERNALLY: (
+        CallStatus.UNKNOWN,
+        Direction.INCOMING,
+        "answered on another device",
+    ),
+}
+
+
+def outcome_unknown(
+    reason: str,
+    *,
+    started_at: dt.datetime | None = None,
+    ended_at: dt.datetime | None = None,
+    resolve_method: ResolveMethod = ResolveMethod.UNKNOWN,
+    status: CallStatus = CallStatus.UNKNOWN,
+) -> CallOutcome:
+    """An outcome the call log could not give (no row, log unreadable, never dialled…)."""
+    return CallOutcome(
+        status,
+        Direction.OUTGOING,
+        started_at,
+        ended_at,
+        0,
+        resolve_method=resolve_method,
+        reason=reason,
+    )
