@@ -1,15 +1,28 @@
 """The `softphone` command: the app, its headless engine, and the stand-ins for tests and demos.
 
-Each subcommand lives in the module that owns it; this file only dispatches. Stand-ins
-(`sim-crm`, `sim-phone`) parse their own arguments, so they stay free of the client's code.
+Subcommands:
+  run --headless        the engine with the saved settings, until SIGINT/SIGTERM
+  login                 sign in (QR token, or username with the password on stdin)
+  logout                sign out and forget the session
+  status [--json]       the running instance's status (or what can be known without it)
+  history [--json]      the newest calls
+  call NUMBER           a manual call (through the running instance if there is one)
+  doctor                adb, the phone, the server, the session: each OK or the fix
+  sim-crm, sim-phone    the simulated CRM and phone (they parse their own arguments)
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
+import getpass
 import importlib
+import json
+import signal
 import sys
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from softphone import __version__
 
@@ -19,6 +32,8 @@ DELEGATED: dict[str, tuple[str, str]] = {
     "sim-phone": ("softphone.sim.phone", "run the simulated Android phone (ADB device side)"),
 }
 
+EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -27,12 +42,42 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"softphone {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = sub.add_parser("run", help="run the engine")
+    run.add_argument("--headless", action="store_true", help="without a window")
+    run.add_argument("--serial", default=None, help="the phone to use when several are attached")
+
+    login = sub.add_parser("login", help="sign in to the CRM")
+    login.add_argument("--server", required=True, help="the CRM address, e.g. https://crm.example")
+    how = login.add_mutually_exclusive_group(required=True)
+    how.add_argument("--qr-token", help="the token of a QR login code")
+    how.add_argument("--username", help="sign in with a password read from stdin")
+    login.add_argument("--allow-http", action="store_true",
+                       help="allow plain HTTP to this (non-loopback) server")
+
+    sub.add_parser("logout", help="sign out and forget the session")
+
+    status = sub.add_parser("status", help="what Softphone is doing")
+    status.add_argument("--json", action="store_true")
+
+    history = sub.add_parser("history", help="the newest calls")
+    history.add_argument("--json", action="store_true")
+    history.add_argument("--limit", type=int, default=50)
+
+    call = sub.add_parser("call", help="call a number (a manual call)")
+    call.add_argument("number")
+    call.add_argument("--serial", default=None)
+    call.add_argument("--json", action="store_true")
+
+    doctor = sub.add_parser("doctor", help="check adb, the phone, the server and the session")
+    doctor.add_argument("--serial", default=None)
+
     for name, (_module, text) in DELEGATED.items():
         sub.add_parser(name, help=text, add_help=False)
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:  # noqa: RET503
+def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] in DELEGATED:
         module = importlib.import_module(DELEGATED[args[0]][0])
@@ -42,8 +87,41 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: RET503
     parsed = parser.parse_args(args)
     if parsed.command is None:
         parser.print_help()
-        return 2
-    parser.error(f"unknown command {parsed.command}")  # exits
+        return EXIT_USAGE
+    from softphone import commands  # the engine and its dependencies, only when needed
+
+    handler: Callable[[argparse.Namespace], int] = getattr(
+        commands, "cmd_" + parsed.command.replace("-", "_")
+    )
+    try:
+        return handler(parsed)
+    except KeyboardInterrupt:
+        return 130
+
+
+def run_async(main_coro: Callable[[asyncio.Event], Any]) -> Any:
+    """Run `main_coro(stop_event)` with SIGINT/SIGTERM setting the event (clean stop)."""
+
+    async def runner() -> Any:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(sig, stop.set)
+        return await main_coro(stop)
+
+    return asyncio.run(runner())
+
+
+def read_password() -> str:
+    """The password from stdin: prompted on a terminal, one line from a pipe."""
+    if sys.stdin.isatty():
+        return getpass.getpass("Password: ")
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def print_json(data: Any) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=2))
 
 
 if __name__ == "__main__":
