@@ -232,7 +232,10 @@ class SimPhone:
             self._http = ThreadingHTTPServer((host, control_port), _control_handler(self))
             self._http.daemon_threads = True
             self._http_thread = threading.Thread(
-                target=self._http.serve_forever, name="sim-phone-control", daemon=True
+                target=self._http.serve_forever,
+                kwargs={"poll_interval": 0.05},  # so stop() returns at once
+                name="sim-phone-control",
+                daemon=True,
             )
             self._http_thread.start()
             self.control_url = f"http://{host}:{self._http.server_address[1]}"
