@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from softphone.sim.phone import SimPhone
+from softphone.sim.phone import CallScript, SimPhone
 
 
 @pytest.fixture
-def phone() -> SimPhone:
-    return SimPhone()
+def phone() -> Iterator[SimPhone]:
+    phone = SimPhone()
+    yield phone
+    phone.stop()
 
 
 @pytest.mark.parametrize(
@@ -102,17 +106,21 @@ def test_getprop_without_a_key_lists_every_property(phone: SimPhone) -> None:
 
 def test_xiaomi_phone_reports_its_miui_version() -> None:
     phone = SimPhone(model="Redmi Note 12", manufacturer="Xiaomi", release="13", sdk=33)
-
-    assert phone.run_shell("getprop ro.miui.ui.version.name")[0].strip() != ""
-    assert phone.run_shell("getprop ro.product.brand") == ("xiaomi\n", 0)
+    try:
+        assert phone.run_shell("getprop ro.miui.ui.version.name")[0].strip() != ""
+        assert phone.run_shell("getprop ro.product.brand") == ("xiaomi\n", 0)
+    finally:
+        phone.stop()
 
 
 def test_date_prints_the_phone_clock_in_the_requested_format() -> None:
     phone = SimPhone(clock=lambda: 100.0, wall_clock=lambda: 1_700_000_000.25, clock_skew_ms=500)
-
-    assert phone.run_shell("date +%s%3N") == ("1700000000750\n", 0)
-    assert phone.run_shell("date +%s") == ("1700000000\n", 0)
-    assert phone.run_shell("date +%Y-%m-%d") == ("2023-11-14\n", 0)
+    try:
+        assert phone.run_shell("date +%s%3N") == ("1700000000750\n", 0)
+        assert phone.run_shell("date +%s") == ("1700000000\n", 0)
+        assert phone.run_shell("date +%Y-%m-%d") == ("2023-11-14\n", 0)
+    finally:
+        phone.stop()
 
 
 def test_cmd_reaches_activity_and_input_and_refuses_unknown_services(phone: SimPhone) -> None:
@@ -137,5 +145,68 @@ _SAFE = st.text(
 @given(_SAFE)
 def test_single_quoted_text_reaches_the_command_unchanged(text: str) -> None:
     phone = SimPhone()
+    try:
+        assert phone.run_shell(f"echo -n '{text}'") == (text, 0)
+    finally:
+        phone.stop()
 
-    assert phone.run_shell(f"echo -n '{text}'") == (text, 0)
+
+CALL = "am start -a android.intent.action.CALL -d tel:+79991234567"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        f"{CALL} -W",
+        f"{CALL} --user 0",
+        f"{CALL} --es com.example.extra 'a value' --ez flag true",
+        f"{CALL} -f 0x10000000",
+        "am start -W -a android.intent.action.CALL tel:+79991234567",
+    ],
+)
+def test_am_start_understands_option_arguments_and_places_the_call(
+    phone: SimPhone, line: str
+) -> None:
+    output, status = phone.run_shell(line)
+
+    assert output.startswith("Starting: Intent { act=android.intent.action.CALL dat=tel:x")
+    assert status == 0
+    assert phone.state()["calls_started"] == 1
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        (f"{CALL} --bogus", "Unknown option: --bogus"),
+        ("am start -a android.intent.action.CALL -d", 'Argument expected after "-d"'),
+    ],
+)
+def test_am_start_with_a_bad_argument_prints_the_exception_and_no_starting_line(
+    phone: SimPhone, line: str, message: str
+) -> None:
+    output, _ = phone.run_shell(line)
+
+    assert output.startswith("Exception occurred while executing 'start':\n")
+    assert f"java.lang.IllegalArgumentException: {message}\n" in output
+    assert "Starting:" not in output
+    assert phone.state()["calls_started"] == 0
+
+
+def test_a_call_during_a_call_ends_the_first_one(phone: SimPhone) -> None:
+    phone.set_log_delay(0)
+    phone.push_scripts(CallScript(ring_s=30, outcome="no_answer"))
+    phone.run_shell(CALL)
+    phone.run_shell(CALL.replace("+79991234567", "+79990000000"))
+
+    state = phone.state()
+    assert state["calls_started"] == 2
+    assert state["current_call"]["number"] == "+79990000000"
+    assert [row["number"] for row in phone.call_log()] == ["+79991234567"]
+
+
+def test_stop_is_safe_twice_and_leaves_an_empty_log(phone: SimPhone) -> None:
+    phone.add_call_log_row(number="+79990000000")
+    phone.stop()
+    phone.stop()
+
+    assert phone.call_log() == []
