@@ -6,6 +6,7 @@ import http.client
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -294,6 +295,23 @@ def test_control_api_rejects_bad_requests_with_a_clear_error(
     assert missing[0] == 404
     assert wrong_type[0] == 400
     assert control(controlled_phone, "GET", "/state")["scripts_queued"] == []
+
+
+def test_start_with_a_busy_control_port_fails_and_leaves_nothing_listening() -> None:
+    holder = SimPhone()
+    holder.start(control_port=0)
+    assert holder.control_url is not None
+    busy = int(holder.control_url.rsplit(":", 1)[1])
+    phone = SimPhone()
+    try:
+        with pytest.raises(OSError):
+            phone.start(control_port=busy)
+        assert phone.state()["links"] == 0
+        with pytest.raises(ConnectionRefusedError):
+            socket.create_connection(("127.0.0.1", phone.port), timeout=2).close()
+    finally:
+        phone.stop()
+        holder.stop()
 
 
 def test_call_script_refuses_unknown_outcomes_and_negative_times() -> None:
