@@ -22,7 +22,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote
@@ -113,13 +113,11 @@ class _Call:
     number: str
     post_dial: str
     slot: int
-    created: float  # monotonic seconds
     date_ms: int  # the phone's clock when the call was created
     outcome: str
     connect_at: float | None  # when it is (or will be) connected; None: never
     end_at: float  # when the far end (or the network) ends it
     end_reason: str = ""  # set when the call ended early: "local_hangup", "user_rejected"
-    ended_at: float | None = None
 
     def status(self, now: float) -> str:
         if self.connect_at is not None and now >= self.connect_at:
@@ -163,7 +161,6 @@ class _Counters:
     dial_intents: int = 0  # DIAL, or CALL downgraded to DIAL (emergency): the dialer opened
     sim_choosers: int = 0  # CALL with two SIMs and no default: a chooser waits for a tap
     end_keys: int = 0
-    events: list[str] = field(default_factory=list)
 
 
 class SimPhone:
@@ -200,10 +197,12 @@ class SimPhone:
         self._clock = clock
         self._mono0 = clock()
         self._wall0 = wall_clock()
-        self._faults = _Faults(clock_skew_ms=clock_skew_ms)
-        self.set_auth(auth)
-        self.set_calllog(calllog)
-        self.set_input(input)
+        self._faults = _Faults(
+            auth=_choice("auth", auth, _AUTH),
+            calllog=_choice("calllog", calllog, _CALLLOG),
+            input=_choice("input", input, _INPUT),
+            clock_skew_ms=clock_skew_ms,
+        )
         self._default_sim = default_sim
         self._default_script = CallScript()
         self._scripts: list[CallScript] = []
@@ -232,11 +231,21 @@ class SimPhone:
             self._http = ThreadingHTTPServer((host, control_port), _control_handler(self))
             self._http.daemon_threads = True
             self._http_thread = threading.Thread(
-                target=self._http.serve_forever, name="sim-phone-control", daemon=True
+                target=self._http.serve_forever,
+                kwargs={"poll_interval": 0.05},  # so stop() returns at once
+                name="sim-phone-control",
+                daemon=True,
             )
             self._http_thread.start()
             self.control_url = f"http://{host}:{self._http.server_address[1]}"
         return self.port
+
+    def set_log_delay(self, seconds: float) -> None:
+        """How long after a disconnect its call-log row appears (Telecom writes it late)."""
+        if seconds < 0:
+            raise ValueError("the log delay must be ≥ 0")
+        with self._lock:
+            self.log_delay_s = seconds
 
     @property
     def serial(self) -> str:
@@ -244,11 +253,13 @@ class SimPhone:
         return f"{self.host}:{self.port}"
 
     def stop(self) -> None:
+        """Stop serving and free everything; safe to call twice, or without start()."""
         if self._http is not None:
             self._http.shutdown()
             self._http.server_close()
             self._http = None
         self._wire.stop()
+        self._log.close()
 
     # -- the far end and the user ----------------------------------------------------------
 
@@ -382,30 +393,26 @@ class SimPhone:
     # -- faults ----------------------------------------------------------------------------
 
     def set_auth(self, auth: str) -> None:
-        """ "none": the key is accepted; "reject": the RSA prompt is never answered."""
-        if auth not in ("none", "reject"):
-            raise ValueError("auth must be 'none' or 'reject'")
+        """Auth "none": the key is accepted; "reject": the RSA prompt is never answered."""
+        _choice("auth", auth, _AUTH)
         with self._lock:
             before = self._faults.auth
             self._faults.auth = auth
-        wire = getattr(self, "_wire", None)
-        if wire is None or before == auth:
+        if before == auth:
             return
         if auth == "reject":
             # Revoking debugging authorisations cuts the links; they come back unauthorised.
-            wire.drop()
+            self._wire.drop()
         else:
-            wire.auth_changed()
+            self._wire.auth_changed()
 
     def set_calllog(self, calllog: str) -> None:
-        if calllog not in ("ok", "denied"):
-            raise ValueError("calllog must be 'ok' or 'denied'")
+        _choice("calllog", calllog, _CALLLOG)
         with self._lock:
             self._faults.calllog = calllog
 
     def set_input(self, value: str) -> None:
-        if value not in ("ok", "blocked"):
-            raise ValueError("input must be 'ok' or 'blocked'")
+        _choice("input", value, _INPUT)
         with self._lock:
             self._faults.input = value
 
@@ -465,7 +472,6 @@ class SimPhone:
             number=number,
             post_dial=post_dial,
             slot=slot,
-            created=now,
             date_ms=self._phone_ms(now),
             outcome=outcome,
             connect_at=None,
@@ -484,7 +490,6 @@ class SimPhone:
 
     def _finish(self, call: _Call, at: float) -> None:
         """Disconnect: Telecom's CallLogManager writes the row a little later."""
-        call.ended_at = at
         connected = call.connect_at is not None and call.connect_at <= at
         # Telecom: duration is whole seconds active (truncated); 0 if it never connected.
         duration = int(at - call.connect_at) if connected and call.connect_at is not None else 0
@@ -616,18 +621,22 @@ class SimPhone:
         i = 0
         while i < len(args):
             opt = args[i]
-            takes_value = opt in ("-a", "-d", "-t", "-c", "-n", "-f", "--user", "-p", "--es")
-            if takes_value and i + 1 >= len(args):
-                return Result(
-                    err=f"Exception occurred while executing 'start':\n"
-                    f'java.lang.IllegalArgumentException: Argument expected after "{opt}"\n',
-                    code=255,
-                )
+            width = _AM_OPTIONS.get(opt)
+            if width is None and opt.startswith("-"):
+                return Result(err=_am_exception(f"Unknown option: {opt}"), code=255)
+            if width is None:
+                # A bare argument is a URI (with a ':'), else a component or package name.
+                if ":" in opt:
+                    data = opt
+                i += 1
+                continue
+            if i + width >= len(args):
+                return Result(err=_am_exception(f'Argument expected after "{opt}"'), code=255)
             if opt == "-a":
                 action = args[i + 1]
             elif opt == "-d":
                 data = args[i + 1]
-            i += 2 if takes_value else 1
+            i += 1 + width
         intent = "Intent {"
         if action:
             intent += f" act={action}"
@@ -768,8 +777,46 @@ class SimPhone:
         return Result(_strftime(fmt, ms) + "\n")
 
 
+_AUTH = ("none", "reject")
+_CALLLOG = ("ok", "denied")
+_INPUT = ("ok", "blocked")
+
+
+def _choice(name: str, value: str, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {', '.join(allowed)}, not {value!r}")
+    return value
+
+
 class ControlError(ValueError):
     """A control request the phone cannot act on; the HTTP API answers 400 with the text."""
+
+
+#: `am start` options → how many arguments follow each (Intent.parseCommandArgs and am's own).
+_AM_OPTIONS: dict[str, int] = {
+    **dict.fromkeys(("-a", "-d", "-t", "-i", "-c", "-n", "-f", "-p", "--esn", "--selector"), 1),
+    **dict.fromkeys(("--user", "--display", "--windowingMode", "--activityType", "--task"), 1),
+    **dict.fromkeys(("-P", "--start-profiler", "--sampling", "-R", "--attach-agent"), 1),
+    **dict.fromkeys(("-e", "--es", "--ei", "--el", "--ef", "--ez", "--eu", "--ecn"), 2),
+    **dict.fromkeys(("--eia", "--eial", "--ela", "--elal", "--efa", "--efal", "--esa"), 2),
+    **dict.fromkeys(("--esal",), 2),
+    **dict.fromkeys(("-W", "-S", "-D", "-N", "--streaming", "--track-allocation"), 0),
+    **dict.fromkeys(("--grant-read-uri-permission", "--grant-write-uri-permission"), 0),
+    **dict.fromkeys(("--exclude-stopped-packages", "--include-stopped-packages"), 0),
+    **dict.fromkeys(("--activity-clear-top", "--activity-new-task", "--activity-single-top"), 0),
+    **dict.fromkeys(("--activity-no-history", "--activity-clear-task", "--receiver-foreground"), 0),
+}
+
+
+def _am_exception(message: str) -> str:
+    """How `am` (a shell command since Android 8) reports a bad argument: no `Starting:` line."""
+    return (
+        "Exception occurred while executing 'start':\n"
+        f"java.lang.IllegalArgumentException: {message}\n"
+        "\tat android.content.Intent.parseCommandArgs(Intent.java:11896)\n"
+        "\tat com.android.server.am.ActivityManagerShellCommand.makeIntent"
+        "(ActivityManagerShellCommand.java:513)\n"
+    )
 
 
 def _product_name(model: str) -> str:
@@ -967,6 +1014,7 @@ def _control_handler(phone: SimPhone) -> type[BaseHTTPRequestHandler]:
         "/drop": lambda b: phone.drop_connections(),
         "/reachable": lambda b: phone.set_reachable(bool(b.get("reachable"))),
         "/latency": lambda b: phone.set_latency(float(b.get("seconds", 0))),
+        "/log-delay": lambda b: phone.set_log_delay(float(b.get("seconds", 0))),
         "/clock-skew": lambda b: phone.set_clock_skew_ms(int(b.get("ms", 0))),
         "/incoming": lambda b: {"id": phone.incoming_call(**b)},
         "/end-call": lambda b: {"ended": phone.end_current_call()},

@@ -128,6 +128,13 @@ class CallLog:
         self._db = sqlite3.connect(":memory:", check_same_thread=False)
         columns = ", ".join(f'"{name}" {kind}' for name, kind in COLUMNS.items())
         self._db.execute(f"CREATE TABLE calls ({columns})")
+        self._closed = False
+
+    def close(self) -> None:
+        """The phone is off: the rows are gone and later calls see an empty log."""
+        with self._lock:
+            self._closed = True
+            self._db.close()
 
     def insert(self, values: dict[str, Any]) -> int:
         unknown = set(values) - set(COLUMNS)
@@ -135,16 +142,21 @@ class CallLog:
             raise ValueError(f"unknown call-log columns: {sorted(unknown)}")
         names = ", ".join(f'"{name}"' for name in values)
         marks = ", ".join("?" for _ in values)
-        with self._lock, self._db:
+        with self._lock:
+            if self._closed:
+                return 0
             cursor = self._db.execute(
                 f"INSERT INTO calls ({names}) VALUES ({marks})",  # noqa: S608 - names checked above
                 list(values.values()),
             )
+            self._db.commit()
             return int(cursor.lastrowid or 0)
 
     def rows(self) -> list[dict[str, Any]]:
         """Every row, oldest first, with every column."""
         with self._lock:
+            if self._closed:
+                return []
             cursor = self._db.execute("SELECT * FROM calls ORDER BY _id")
             names = [d[0] for d in cursor.description]
             return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
@@ -165,6 +177,8 @@ class CallLog:
             sql += f" WHERE ({where})"
         sql += f" ORDER BY {sort}" if sort else " ORDER BY date DESC"
         with self._lock:
+            if self._closed:
+                return []
             try:
                 cursor = self._db.execute(sql)
             except sqlite3.Error as exc:

@@ -107,6 +107,9 @@ def _tokens(line: str) -> list[list[_Part] | tuple[str]]:
             finish()
             tokens.append((c,))
             i += 1
+        elif c in "()":
+            # Subshells and functions are beyond this shell; unquoted, mksh rejects them here.
+            raise ShellSyntaxError(f"'{c}' unexpected")
         elif c == "#" and not word.started:
             while i < n and line[i] != "\n":
                 i += 1

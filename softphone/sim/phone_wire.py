@@ -260,10 +260,11 @@ class AdbDeviceServer:
         return int(listener.getsockname()[1])
 
     def _accept(self) -> None:
-        assert self._listener is not None
+        listener = self._listener
+        assert listener is not None
         while not self._stopping.is_set():
             try:
-                sock, _addr = self._listener.accept()
+                sock, _addr = listener.accept()
             except TimeoutError:
                 continue
             except OSError:
@@ -310,6 +311,8 @@ class AdbDeviceServer:
         self._stopping.set()
         if self._listener is not None:
             self._listener.close()
+            self._listener = None
         if self._thread is not None:
             self._thread.join(timeout=2)
+            self._thread = None
         self.drop()
