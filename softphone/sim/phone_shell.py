@@ -59,25 +59,79 @@ class _Word:
 
 
 @dataclass
+class _Redirect:
+    """`[fd]>target`, `[fd]>>target`, `[fd]<target`, `[fd]>&fd`, `&>target`."""
+
+    fd: int
+    op: str  # ">", ">>", "<", ">&", "<&"
+    target: list[_Part] = field(default_factory=list)
+    both: bool = False  # `&>`: stdout and stderr
+
+
+@dataclass
 class _Simple:
     argv: list[list[_Part]] = field(default_factory=list)
-    drop_out: bool = False
-    drop_err: bool = False
-    err_to_out: bool = False
+    redirects: list[_Redirect] = field(default_factory=list)
 
 
-def _tokens(line: str) -> list[list[_Part] | tuple[str]]:
-    """Split into words (lists of parts) and operators (1-tuples)."""
-    tokens: list[list[_Part] | tuple[str]] = []
+_Token = list[_Part] | tuple[str] | _Redirect
+
+#: Where a shell user may write on Android (everything else under / is read-only to it).
+_WRITABLE = ("/sdcard/", "/storage/emulated/0/", "/data/local/tmp/")
+
+
+def _tokens(line: str) -> list[_Token]:
+    """Split into words (lists of parts), operators (1-tuples) and redirections."""
+    tokens: list[_Token] = []
     word = _Word()
+    pending: _Redirect | None = None  # a redirection waiting for its target word
     i = 0
     n = len(line)
 
     def finish() -> None:
-        nonlocal word
+        nonlocal word, pending
         if word.started:
-            tokens.append(word.parts)
+            if pending is not None:
+                pending.target = word.parts
+                tokens.append(pending)
+                pending = None
+            else:
+                tokens.append(word.parts)
         word = _Word()
+
+    def operator(op: str) -> None:
+        finish()
+        if pending is not None:
+            raise ShellSyntaxError(f"'{op.strip() or 'newline'}' unexpected")
+        tokens.append((op,))
+
+    def redirect(at: int, both: bool) -> int:
+        """Read `>`, `>>`, `<`, `>&N` at `at`; the fd is a digits-only word just before."""
+        nonlocal word, pending
+        if pending is not None:
+            raise ShellSyntaxError(f"'{line[at]}' unexpected")
+        fd = 1 if line[at] == ">" else 0
+        if word.started and all(isinstance(p, str) for p in word.parts):
+            text = "".join(p for p in word.parts if isinstance(p, str))
+            if text.isdigit() and not line[at - 1 : at].isspace():
+                fd = int(text)
+                word = _Word()
+        finish()
+        op = line[at]
+        at += 1
+        if line.startswith(op, at) and op == ">":
+            op, at = ">>", at + 1
+        elif line.startswith("&", at):
+            op, at = op + "&", at + 1
+            match = re.match(r"\d+|-", line[at:])
+            if match is None:
+                raise ShellSyntaxError(f"'{op}' unexpected")
+            tokens.append(_Redirect(fd, op, [match.group()], both))
+            return at + match.end()
+        elif line.startswith("|", at):
+            at += 1  # `>|`: clobber anyway
+        pending = _Redirect(fd, op, both=both)
+        return at
 
     def dollar(at: int) -> tuple[_Part | None, int]:
         """`$?` / `${?}` is the status; `$NAME` is empty (the phone's shell has none of ours)."""
@@ -97,15 +151,15 @@ def _tokens(line: str) -> list[list[_Part] | tuple[str]]:
             finish()
             i += 1
         elif line.startswith(("&&", "||"), i):
-            finish()
-            tokens.append((line[i : i + 2],))
+            operator(line[i : i + 2])
             i += 2
-        elif c == "&" and (line.startswith(">", i + 1) or line[i - 1 : i] == ">"):
-            word.add(c)  # part of a redirection: `2>&1`, `&>/dev/null`
-            i += 1
-        elif c in ";|&\n":
+        elif line.startswith("&>", i):
             finish()
-            tokens.append((c,))
+            i = redirect(i + 1, both=True)
+        elif c in "<>":
+            i = redirect(i, both=False)
+        elif c in ";|&\n":
+            operator(c)
             i += 1
         elif c in "()":
             # Subshells and functions are beyond this shell; unquoted, mksh rejects them here.
@@ -151,6 +205,8 @@ def _tokens(line: str) -> list[list[_Part] | tuple[str]]:
             word.add(c)
             i += 1
     finish()
+    if pending is not None:
+        raise ShellSyntaxError("unexpected end of input")
     return tokens
 
 
@@ -158,7 +214,7 @@ def _expand(parts: list[_Part], status: int) -> str:
     return "".join(str(status) if isinstance(part, _Status) else part for part in parts)
 
 
-def _parse(tokens: list[list[_Part] | tuple[str]]) -> list[tuple[str, list[_Simple]]]:
+def _parse(tokens: list[_Token]) -> list[tuple[str, list[_Simple]]]:
     """Group tokens into an and-or list: [(connector, pipeline)], the first connector is ';'."""
     items: list[tuple[str, list[_Simple]]] = []
     connector = ";"
@@ -168,7 +224,7 @@ def _parse(tokens: list[list[_Part] | tuple[str]]) -> list[tuple[str, list[_Simp
     def close_simple(op: str) -> None:
         nonlocal simple
         if not simple.argv:
-            raise ShellSyntaxError(f"'{op}' unexpected")
+            raise ShellSyntaxError(f"'{op.strip() or 'newline'}' unexpected")
         pipeline.append(simple)
         simple = _Simple()
 
@@ -187,7 +243,8 @@ def _parse(tokens: list[list[_Part] | tuple[str]]) -> list[tuple[str, list[_Simp
             pipeline = []
             connector = op if op in ("&&", "||") else ";"
             continue
-        if _redirect(token, simple):
+        if isinstance(token, _Redirect):
+            simple.redirects.append(token)
             continue
         simple.argv.append(token)
     if simple.argv:
@@ -197,24 +254,6 @@ def _parse(tokens: list[list[_Part] | tuple[str]]) -> list[tuple[str, list[_Simp
     if pipeline:
         items.append((connector, pipeline))
     return items
-
-
-def _redirect(parts: list[_Part], simple: _Simple) -> bool:
-    """Apply the redirections clients append; anything else is an ordinary word."""
-    word = _expand(parts, 0)
-    if any(isinstance(part, _Status) for part in parts):
-        return False
-    if word in ("2>&1",):
-        simple.err_to_out = True
-    elif word in ("2>/dev/null",):
-        simple.drop_err = True
-    elif word in (">/dev/null", "1>/dev/null"):
-        simple.drop_out = True
-    elif word in ("&>/dev/null", ">&/dev/null"):
-        simple.drop_out = simple.drop_err = True
-    else:
-        return False
-    return True
 
 
 class Shell:
@@ -274,15 +313,41 @@ class Shell:
         if name == "exit":
             code = int(argv[1]) & 0xFF if len(argv) > 1 and argv[1].isdigit() else status
             return Result(code=code, exit_now=True)
+        # Where fds 1 and 2 lead: the terminal's stdout/stderr, or nowhere.
+        sinks = {1: "out", 2: "err"}
+        for redirect in simple.redirects:
+            target = _expand(redirect.target, status)
+            if redirect.op in (">&", "<&"):
+                if target == "-":
+                    sinks[redirect.fd] = "null"
+                elif int(target) in sinks:
+                    sinks[redirect.fd] = sinks[int(target)]
+                else:
+                    return Result(err=f"{self._name}: {target}: bad file descriptor\n", code=1)
+            elif redirect.op == "<":
+                if target != "/dev/null":
+                    return Result(
+                        err=f"{self._name}: can't open {target}: No such file or directory\n",
+                        code=1,
+                    )
+                stdin = ""
+            elif target == "/dev/null" or target.startswith(_WRITABLE):
+                # Written to a file nobody reads back here: the output leaves the terminal.
+                for fd in (1, 2) if redirect.both else (redirect.fd,):
+                    sinks[fd] = "null"
+            else:
+                # adb shell starts in /, which is read-only; so is most of the system.
+                return Result(
+                    err=f"{self._name}: can't create {target}: Read-only file system\n", code=1
+                )
         command = self._commands.get(name)
         if command is None:
             result = Result(err=f"{self._name}: {name}: inaccessible or not found\n", code=127)
         else:
             result = command(argv, stdin)
-        if simple.err_to_out:
-            result = Result(result.text(), "", result.code)
-        if simple.drop_out or simple.drop_err:
-            out = "" if simple.drop_out else result.out
-            err = "" if simple.drop_err else result.err
-            result = Result(out, err, result.code)
-        return result
+        if sinks == {1: "out", 2: "err"}:
+            return result
+        routed = {"out": "", "err": "", "null": ""}
+        routed[sinks[1]] += result.out
+        routed[sinks[2]] += result.err
+        return Result(routed["out"], routed["err"], result.code)

@@ -85,7 +85,7 @@ class _Link:
     def send_cnxn(self) -> None:
         self.online = True
         self.awaiting_auth = False
-        self.send(A_CNXN, VERSION, MAX_PAYLOAD, self.server.banner().encode() + b"\0")
+        self.send(A_CNXN, VERSION, MAX_PAYLOAD, self.server.banner().encode())
 
     def send_auth_token(self) -> None:
         self.awaiting_auth = True

@@ -36,6 +36,13 @@ def test_connected_phone_answers_getprop_over_adb(
     assert shell(adb_server, sim_phone, "getprop ro.build.version.sdk") == "34\n"
 
 
+def test_phone_advertises_cmd_but_neither_shell_v2_nor_delayed_ack(
+    adb_server: AdbServer, sim_phone: SimPhone
+) -> None:
+    assert adb_server.adb("-s", sim_phone.serial, "features").stdout == "cmd\n"
+    assert adb_server.client().device(sim_phone.serial).get_features() == "cmd"
+
+
 def test_adb_lists_the_model_from_the_connection_banner(
     adb_server: AdbServer, sim_phone: SimPhone
 ) -> None:

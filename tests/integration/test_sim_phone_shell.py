@@ -74,13 +74,38 @@ def test_error_text_comes_before_later_output_so_exit_markers_stay_last(
             "/system/bin/sh: frob: inaccessible or not found\nunpiped\n",
         ),
         ("echo hidden >/dev/null", ""),
+        ("echo hidden > /dev/null", ""),
+        ("frob >/dev/null 2>&1; echo $?", "127\n"),
+        ("frob 2>&1 >/dev/null", "/system/bin/sh: frob: inaccessible or not found\n"),
+        ("frob &>/dev/null || echo quiet", "quiet\n"),
+        ("echo saved > /sdcard/out.txt; echo $?", "0\n"),
+        ("echo x>/data/local/tmp/f", ""),
     ],
 )
 def test_common_redirections_are_understood(phone: SimPhone, line: str, output: str) -> None:
     assert phone.run_shell(line)[0] == output
 
 
-@pytest.mark.parametrize("line", ["echo 'open", 'echo "open', "&& echo x", "echo x |", "echo (x)"])
+def test_unquoted_comparison_is_a_redirection_to_a_read_only_file_as_on_android(
+    phone: SimPhone,
+) -> None:
+    # `adb shell content query … --where date>=0` reaches sh unquoted: `>=0` is a redirection.
+    output, status = phone.run_shell("content query --uri content://call_log/calls --where date>=0")
+
+    assert output == "/system/bin/sh: can't create =0: Read-only file system\n"
+    assert status == 1
+
+
+def test_reading_a_missing_file_fails_before_the_command_runs(phone: SimPhone) -> None:
+    assert phone.run_shell("grep x < /nope; echo $?") == (
+        "/system/bin/sh: can't open /nope: No such file or directory\n1\n",
+        0,
+    )
+
+
+@pytest.mark.parametrize(
+    "line", ["echo 'open", 'echo "open', "&& echo x", "echo x |", "echo (x)", "echo >", "echo > ;"]
+)
 def test_syntax_errors_print_an_sh_error_and_run_nothing(phone: SimPhone, line: str) -> None:
     output, status = phone.run_shell(line)
 
