@@ -24,7 +24,7 @@ import logging
 import socket
 import threading
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Final, Literal, TypeVar
 
@@ -317,11 +317,27 @@ class _Client(adbutils.AdbClient):  # type: ignore[misc]
         super().__init__(host=host, port=port, socket_timeout=timeout)
         self._timeout = timeout
         self._version: int | None = None
+        self._local = threading.local()
 
     def make_connection(self, timeout: float | None = None) -> Any:
         connection = _Connection(self.host, self.port)
         connection.conn.settimeout(timeout or self._timeout)
+        opened: list[Any] | None = getattr(self._local, "opened", None)
+        if opened is not None:
+            opened.append(connection)
         return connection
+
+    @contextlib.contextmanager
+    def _closing_all(self) -> Iterator[None]:
+        """Close every connection opened inside: adbutils leaks the one whose OKAY check fails
+        (an unauthorised or missing phone), which would pile up as open sockets."""
+        self._local.opened = []
+        try:
+            yield
+        finally:
+            for connection in self._local.opened:
+                connection.close()
+            self._local.opened = None
 
     def make_blocking_connection(self) -> Any:
         """For track-devices, which waits for news as long as it must."""
@@ -341,8 +357,9 @@ class _Client(adbutils.AdbClient):  # type: ignore[misc]
             return parse.parse_devices(connection.read_string_block())
 
     def shell(self, serial: str, command: str) -> str:
-        device = adbutils.AdbDevice(self, serial=serial)
-        raw = device.shell(command, timeout=self._timeout, encoding=None)
+        with self._closing_all():
+            device = adbutils.AdbDevice(self, serial=serial)
+            raw = device.shell(command, timeout=self._timeout, encoding=None)
         return bytes(raw).decode("utf-8", "replace")
 
 

@@ -75,7 +75,9 @@ async def wait_rows(
     return rows
 
 
-async def next_event(events: AsyncIterator[DeviceEvent], serial: str, timeout: float) -> DeviceEvent:
+async def next_event(
+    events: AsyncIterator[DeviceEvent], serial: str, timeout: float
+) -> DeviceEvent:
     """The next event about `serial` (other phones on the shared server are skipped)."""
     async with asyncio.timeout(timeout):
         async for event in events:
@@ -272,7 +274,7 @@ async def test_hostile_numbers_never_reach_the_phone(
     phone_bridge: PhoneBridge, sim_phone: SimPhone
 ) -> None:
     for number in HOSTILE:
-        with pytest.raises(ValueError, match="only numbers from numbers.normalize"):
+        with pytest.raises(ValueError, match=r"only numbers from numbers\.normalize"):
             await phone_bridge.dial(sim_phone.serial, number)
     assert sim_phone.commands() == []
     sim_phone.push_scripts(CallScript(ring_s=0.1, outcome="busy"))
@@ -327,7 +329,10 @@ async def test_blocked_input_fails_the_probe_and_the_hang_up_with_the_miui_fix(
     capabilities = await phone_bridge.probe(sim_phone.serial)
     assert not capabilities.input.ok
     assert capabilities.input.reason is not None and "INJECT_EVENTS" in capabilities.input.reason
-    assert capabilities.input.fix is not None and "USB debugging (Security settings)" in capabilities.input.fix
+    assert (
+        capabilities.input.fix is not None
+        and "USB debugging (Security settings)" in capabilities.input.fix
+    )
     assert (await phone_bridge.dial(sim_phone.serial, NUMBER)).started
     check = await phone_bridge.end_call(sim_phone.serial)
     assert not check.ok and check.fix == capabilities.input.fix

@@ -51,13 +51,13 @@ def test_dial_command_for_a_normalised_number_is_the_exact_intent() -> None:
 
 @pytest.mark.parametrize("number", HOSTILE)
 def test_dial_command_refuses_anything_but_normalised_numbers(number: str) -> None:
-    with pytest.raises(ValueError, match="only numbers from numbers.normalize"):
+    with pytest.raises(ValueError, match=r"only numbers from numbers\.normalize"):
         bridge.dial_command(number)
 
 
 @pytest.mark.parametrize("number", [None, 79991234567, b"+79991234567"])
 def test_dial_command_refuses_what_is_not_text(number: object) -> None:
-    with pytest.raises(ValueError, match="only numbers from numbers.normalize"):
+    with pytest.raises(ValueError, match=r"only numbers from numbers\.normalize"):
         bridge.dial_command(number)  # type: ignore[arg-type]
 
 
@@ -139,7 +139,10 @@ def test_device_events_follow_a_phone_through_its_states() -> None:
 @pytest.mark.parametrize(
     ("error", "kind"),
     [
-        (AdbError("device unauthorized.\nThis adb server's $ADB_VENDOR_KEYS is not set"), "unauthorized"),
+        (
+            AdbError("device unauthorized.\nThis adb server's $ADB_VENDOR_KEYS is not set"),
+            "unauthorized",
+        ),
         (AdbError("device offline"), "offline"),
         (AdbError("device '127.0.0.1:40000' not found"), "gone"),
         (AdbError("insufficient permissions for device"), "no_permissions"),

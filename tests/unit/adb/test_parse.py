@@ -50,7 +50,9 @@ def test_call_log_rows_from_two_sims_keep_their_subscription_ids() -> None:
 
 
 def test_call_log_null_values_become_none() -> None:
-    text = "Row: 0 _id=5, number=NULL, date=1700000000000, duration=NULL, type=3, subscription_id=NULL"
+    text = (
+        "Row: 0 _id=5, number=NULL, date=1700000000000, duration=NULL, type=3, subscription_id=NULL"
+    )
     (row,) = parse.parse_call_log(text).rows
     assert row.number is None
     assert row.duration_s == 0
@@ -274,7 +276,9 @@ def test_phone_clock_in_every_shape_old_shells_print(text: str, ms: int) -> None
     assert parse.parse_epoch_ms(text) == ms
 
 
-@pytest.mark.parametrize("text", ["", "date: bad format", "12345\n", "1700000000123\n1\n", "0000000000000"])
+@pytest.mark.parametrize(
+    "text", ["", "date: bad format", "12345\n", "1700000000123\n1\n", "0000000000000"]
+)
 def test_phone_clock_that_makes_no_sense_is_none(text: str) -> None:
     assert parse.parse_epoch_ms(text) is None
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import stat
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -42,11 +42,12 @@ async def _not_adb(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -
 
 
 @pytest.fixture
-async def closed_port() -> AsyncIterator[int]:
+async def closed_port() -> int:
+    """A port that was just free: connecting to it is refused at once."""
     tcp, port = await _serve(_fake_adb)
     tcp.close()
     await tcp.wait_closed()
-    yield port
+    return port
 
 
 def test_server_address_defaults_to_adbs_own(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -64,7 +65,7 @@ def test_server_address_honours_adbs_variables(monkeypatch: pytest.MonkeyPatch) 
 @pytest.mark.parametrize("port", ["abc", "0", "70000", "-1"])
 def test_a_bad_port_variable_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, port: str) -> None:
     monkeypatch.setenv("ANDROID_ADB_SERVER_PORT", port)
-    with pytest.raises(AdbUnavailable, match="ANDROID_ADB_SERVER_PORT .* not a TCP port"):
+    with pytest.raises(AdbUnavailable, match=r"ANDROID_ADB_SERVER_PORT .* not a TCP port"):
         server.server_address()
 
 
@@ -127,7 +128,9 @@ async def test_a_server_on_another_machine_is_never_started(closed_port: int) ->
 async def test_adb_that_cannot_start_its_server_says_why(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, closed_port: int
 ) -> None:
-    adb = _script(tmp_path / "adb", "echo 'error: could not install *smartsocket* listener' >&2; exit 1")
+    adb = _script(
+        tmp_path / "adb", "echo 'error: could not install *smartsocket* listener' >&2; exit 1"
+    )
     monkeypatch.setenv("ADBUTILS_ADB_PATH", str(adb))
     with pytest.raises(AdbUnavailable, match="could not install \\*smartsocket\\* listener"):
         await server.ensure_server("127.0.0.1", closed_port)
