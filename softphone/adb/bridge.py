@@ -86,6 +86,7 @@ CALL_LOG_PROBE_COMMAND: Final = (
 
 _STATE_POLL_S: Final = 0.1  # how often dial() looks at the call state while the call starts
 _TRACK_RETRY_S: Final = 1.0
+_CONNECT_TIMEOUT_S: Final = 3.0  # adbutils' own; the server is local or on a LAN
 
 ErrorKind = Literal[
     "gone", "offline", "unauthorized", "no_permissions", "timeout", "server", "unreadable", "adb"
@@ -297,13 +298,20 @@ def _phone_error(exc: BaseException) -> PhoneError:
 class _Connection(adbutils.AdbConnection):  # type: ignore[misc]
     """adbutils' connection without its fallback of running a bare `adb start-server`.
 
-    That fallback starts a server on the default port, not the one this bridge uses; the bridge
-    restarts the right server itself (`ensure_server`) when a connection is refused.
+    That fallback starts a server on the default port, not the one this bridge uses (the
+    bridge restarts the right server itself, `ensure_server`); and adbutils leaves the socket
+    of a refused connection open.
     """
 
+    def __init__(self, host: str, port: int) -> None:
+        self._address = (host, port)
+        super().__init__(host, port)
+
     def _safe_connect(self) -> socket.socket:
-        sock: socket.socket = self._create_socket()
-        return sock
+        try:
+            return socket.create_connection(self._address, timeout=_CONNECT_TIMEOUT_S)
+        except OSError as exc:  # refused, unreachable, or no answer in time: nothing was sent
+            raise AdbConnectionError(f"connect to adb server failed: {exc}") from exc
 
 
 class _Client(adbutils.AdbClient):  # type: ignore[misc]
@@ -533,7 +541,7 @@ class PhoneBridge:
         track-devices (in its own thread) reports changes at once on adb 36; the device list is
         also polled every `poll_interval` s, because adb 29's track-devices says nothing while a
         TCP link is dead. `track=False` relies on the poll alone (servers whose track-devices
-        misbehaves). Closing the iterator stops its thread.
+        misbehaves). Closing the iterator stops its thread; it ends when the bridge is closed.
         """
         loop = asyncio.get_running_loop()
         snapshots: asyncio.Queue[list[parse.DeviceLine]] = asyncio.Queue()
@@ -549,7 +557,7 @@ class PhoneBridge:
         known: dict[str, str] = {}
         next_poll = loop.time()
         try:
-            while True:
+            while not self._closed:
                 try:
                     seen = await asyncio.wait_for(
                         snapshots.get(), max(0.0, next_poll - loop.time())

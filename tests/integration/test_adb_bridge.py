@@ -408,3 +408,15 @@ async def test_closed_bridge_refuses_further_work(
     await bridge.close()
     with pytest.raises(PhoneError, match="closed"):
         await bridge.call_state(sim_phone.serial)
+
+
+async def test_event_stream_ends_when_the_bridge_is_closed(
+    adb_server: AdbServer, sim_phone: SimPhone
+) -> None:
+    bridge = PhoneBridge("127.0.0.1", adb_server.port)
+    events = bridge.events(poll_interval=0.1)
+    assert (await next_event(events, sim_phone.serial, timeout=5)).kind == "attached"
+    await bridge.close()
+    async with asyncio.timeout(5):
+        rest = [event async for event in events]
+    assert rest == []
