@@ -696,9 +696,8 @@ class PhoneBridge:
         output = await self._shell(serial, command)
         started = parse.parse_am_start(output)
         if not started.accepted:
-            return DialResult(
-                False, f"Android did not start the call: {started.error}", output, IDLE, before
-            )
+            reason = f"Android did not start the call: {started.error}"
+            return DialResult(False, reason, output, await self.call_state(serial), before)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + start_timeout
         while True:
