@@ -6,6 +6,7 @@ the end: a developer's adb server on 5037 and their keys are never touched.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -63,5 +64,28 @@ async def test_bridge_starts_the_server_again_when_it_died(private_server: AdbSe
         private_server.connect(phone.serial)
         assert await bridge.call_state(phone.serial) == 0
     finally:
+        await bridge.close()
+        phone.stop()
+
+
+async def test_event_stream_survives_a_server_restart(private_server: AdbServer) -> None:
+    private_server.start()
+    phone = SimPhone()
+    phone.start()
+    bridge = PhoneBridge("127.0.0.1", private_server.port, command_timeout=5.0)
+    events = bridge.events(poll_interval=0.2)
+    try:
+        private_server.connect(phone.serial)
+        async with asyncio.timeout(10):
+            first = await anext(events)
+            assert (first.serial, first.kind) == (phone.serial, "attached")
+            private_server.adb("kill-server")
+            gone = await anext(events)  # the restarted server has forgotten the TCP phone
+            assert (gone.serial, gone.kind) == (phone.serial, "detached")
+            private_server.connect(phone.serial)
+            back = await anext(events)
+            assert (back.serial, back.kind) == (phone.serial, "attached")
+    finally:
+        await events.aclose()  # type: ignore[attr-defined]
         await bridge.close()
         phone.stop()
