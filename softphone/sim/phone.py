@@ -228,7 +228,11 @@ class SimPhone:
         self.host = host
         self.port = self._wire.start(host, port)
         if control_port is not None:
-            self._http = ThreadingHTTPServer((host, control_port), _control_handler(self))
+            try:
+                self._http = ThreadingHTTPServer((host, control_port), _control_handler(self))
+            except OSError:
+                self._wire.stop()  # all or nothing: no half-started phone left listening
+                raise
             self._http.daemon_threads = True
             self._http_thread = threading.Thread(
                 target=self._http.serve_forever,
@@ -276,6 +280,8 @@ class SimPhone:
         self, number: str, ring_s: float = 1.0, answered: bool = False, talk_s: float = 0.0
     ) -> int:
         """Someone calls the phone: it rings (state 1), maybe is answered (2), then ends."""
+        if not (ring_s >= 0 and talk_s >= 0):
+            raise ValueError("ring_s and talk_s must be ≥ 0")
         with self._lock:
             now = self._advance()
             self._end_call_locked(now, "local_hangup")

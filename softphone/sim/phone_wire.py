@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import queue
 import socket
 import struct
 import threading
@@ -51,6 +52,8 @@ class _Stream:
     remote_id: int
     acked: threading.Event = field(default_factory=threading.Event)
     closed: threading.Event = field(default_factory=threading.Event)
+    #: What the host typed (interactive `shell:` only); None when the stream ends.
+    stdin: queue.Queue[bytes | None] = field(default_factory=queue.Queue)
 
 
 class _Link:
@@ -146,13 +149,14 @@ class _Link:
         elif command == A_WRTE:
             stream = self._stream(arg1)
             if stream is not None:
-                # Stdin is not used by `shell:cmd`; acknowledge it so the host does not stall.
+                stream.stdin.put(data)
                 self.send(A_OKAY, stream.local_id, stream.remote_id)
         elif command == A_CLSE:
             stream = self._stream(arg1)
             if stream is not None:
                 stream.closed.set()
                 stream.acked.set()
+                stream.stdin.put(None)
                 self._forget(stream)
         elif command == A_OPEN:
             self.send(A_CLSE, 0, arg0)
@@ -187,29 +191,51 @@ class _Link:
         ).start()
 
     def _serve_shell(self, stream: _Stream, command: str) -> None:
+        if command:
+            self._write(stream, self._run(command))
+        else:
+            self._serve_interactive(stream)
+        if not stream.closed.is_set() and not self.dead.is_set():
+            self.send(A_CLSE, stream.local_id, stream.remote_id)
+        self._forget(stream)
+
+    def _serve_interactive(self, stream: _Stream) -> None:
+        """`adb shell` with no command and no pty: sh reads lines, prints no prompt."""
+        pending = b""
+        while True:
+            chunk = stream.stdin.get()
+            if chunk is None:
+                return
+            pending += chunk
+            while b"\n" in pending:
+                raw, pending = pending.split(b"\n", 1)
+                line = raw.decode("utf-8", errors="replace").rstrip("\r")
+                output = self._run(line)
+                if line.split()[:1] == ["exit"] or not self._write(stream, output):
+                    return
+
+    def _run(self, command: str) -> bytes:
         try:
-            output = self.server.run_shell(command)
+            return self.server.run_shell(command)
         except Exception:
             # The stand-in must answer even when it has a bug; the log says where.
             log.exception("sim phone shell failed on a command")
-            output = b""
-        if self.dead.is_set():
-            return
+            return b""
+
+    def _write(self, stream: _Stream, output: bytes) -> bool:
+        """Send output in WRTE packets, each after the host's OKAY; False if the stream died."""
         step = self.max_payload
         for start in range(0, len(output), step):
             if stream.closed.is_set() or self.dead.is_set():
-                return
+                return False
             stream.acked.clear()
-            if not self.send(
-                A_WRTE, stream.local_id, stream.remote_id, output[start : start + step]
-            ):
-                return
+            chunk = output[start : start + step]
+            if not self.send(A_WRTE, stream.local_id, stream.remote_id, chunk):
+                return False
             if not stream.acked.wait(ACK_TIMEOUT_S):
                 self.close()
-                return
-        if not stream.closed.is_set():
-            self.send(A_CLSE, stream.local_id, stream.remote_id)
-        self._forget(stream)
+                return False
+        return not (stream.closed.is_set() or self.dead.is_set())
 
     def close(self) -> None:
         if self.dead.is_set():
@@ -225,6 +251,7 @@ class _Link:
         for stream in streams:
             stream.closed.set()
             stream.acked.set()
+            stream.stdin.put(None)
         self.server.forget(self)
 
 

@@ -6,6 +6,7 @@ import http.client
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -17,7 +18,7 @@ from typing import Any
 import pytest
 
 from softphone.sim.phone import CallScript, SimPhone
-from tests.support.adb import AdbServer
+from tests.support.adb import AdbServer, SimPhoneFactory
 
 pytestmark = pytest.mark.adb
 
@@ -71,6 +72,23 @@ def test_received_commands_are_recorded_verbatim_in_order(
     assert sim_phone.commands() == []
 
 
+def test_interactive_adb_shell_runs_each_line_it_is_sent(
+    adb_server: AdbServer, sim_phone: SimPhone
+) -> None:
+    result = subprocess.run(
+        [adb_server.binary, "-P", str(adb_server.port), "-s", sim_phone.serial, "shell"],
+        input="echo hi\ngetprop ro.product.model\nexit\n",
+        capture_output=True,
+        text=True,
+        timeout=10,
+        env=adb_server.env,
+        check=False,
+    )
+
+    assert result.stdout == "hi\nPixel 7\n"
+    assert sim_phone.commands() == ["echo hi", "getprop ro.product.model", "exit"]
+
+
 def test_shell2_learns_exit_codes_through_the_echo_suffix(
     adb_server: AdbServer, sim_phone: SimPhone
 ) -> None:
@@ -85,23 +103,19 @@ def test_shell2_learns_exit_codes_through_the_echo_suffix(
 
 
 def test_unauthorized_phone_shows_unauthorized_until_the_prompt_is_accepted(
-    adb_server: AdbServer,
+    adb_server: AdbServer, sim_phone_factory: SimPhoneFactory
 ) -> None:
-    phone = SimPhone(auth="reject")
-    phone.start()
-    try:
-        adb_server.adb("connect", phone.serial)
-        assert adb_server.wait_state(phone.serial, "unauthorized", timeout=10) == "unauthorized"
-        assert "unauthorized" in adb_server.adb("-s", phone.serial, "shell", "echo hi").stderr
-        assert phone.commands() == []
+    phone = sim_phone_factory(auth="reject", connect=False)
+    adb_server.adb("connect", phone.serial)
 
-        phone.set_auth("none")
+    assert adb_server.wait_state(phone.serial, "unauthorized", timeout=10) == "unauthorized"
+    assert "unauthorized" in adb_server.adb("-s", phone.serial, "shell", "echo hi").stderr
+    assert phone.commands() == []
 
-        assert adb_server.wait_state(phone.serial, "device", timeout=10) == "device"
-        assert shell(adb_server, phone, "echo hi") == "hi\n"
-    finally:
-        adb_server.disconnect(phone.serial)
-        phone.stop()
+    phone.set_auth("none")
+
+    assert adb_server.wait_state(phone.serial, "device", timeout=10) == "device"
+    assert shell(adb_server, phone, "echo hi") == "hi\n"
 
 
 def test_revoked_authorisation_turns_a_connected_phone_unauthorized(
@@ -216,13 +230,8 @@ def control(phone: SimPhone, method: str, path: str, body: dict[str, Any] | None
 
 
 @pytest.fixture
-def controlled_phone(adb_server: AdbServer) -> Any:
-    phone = SimPhone(log_delay_s=0.0)
-    phone.start(control_port=0)
-    adb_server.connect(phone.serial)
-    yield phone
-    adb_server.disconnect(phone.serial)
-    phone.stop()
+def controlled_phone(sim_phone_factory: SimPhoneFactory) -> SimPhone:
+    return sim_phone_factory(log_delay_s=0.0, control_port=0)
 
 
 def test_control_api_scripts_a_call_and_reads_state_log_and_commands(
@@ -286,6 +295,23 @@ def test_control_api_rejects_bad_requests_with_a_clear_error(
     assert missing[0] == 404
     assert wrong_type[0] == 400
     assert control(controlled_phone, "GET", "/state")["scripts_queued"] == []
+
+
+def test_start_with_a_busy_control_port_fails_and_leaves_nothing_listening() -> None:
+    holder = SimPhone()
+    holder.start(control_port=0)
+    assert holder.control_url is not None
+    busy = int(holder.control_url.rsplit(":", 1)[1])
+    phone = SimPhone()
+    try:
+        with pytest.raises(OSError):
+            phone.start(control_port=busy)
+        assert phone.state()["links"] == 0
+        with pytest.raises(ConnectionRefusedError):
+            socket.create_connection(("127.0.0.1", phone.port), timeout=2).close()
+    finally:
+        phone.stop()
+        holder.stop()
 
 
 def test_call_script_refuses_unknown_outcomes_and_negative_times() -> None:

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from softphone.sim.phone import CallScript, SimPhone
-from tests.support.adb import AdbServer
+from tests.support.adb import AdbServer, SimPhoneFactory
 
 pytestmark = pytest.mark.adb
 
@@ -262,35 +262,31 @@ def test_endcall_key_on_a_ringing_incoming_call_rejects_it(
     assert (row["type"], row["duration"]) == ("5", "0")
 
 
-def test_dual_sim_phone_prints_one_indented_call_state_per_sim(adb_server: AdbServer) -> None:
-    phone = SimPhone(sims=2, default_sim=1, log_delay_s=0.0)
-    phone.start()
-    try:
-        adb_server.connect(phone.serial)
-        assert shell(adb_server, phone, STATE) == "    mCallState=0\n    mCallState=0\n"
-        phone.push_scripts(CallScript(ring_s=30, outcome="no_answer"))
-        shell(adb_server, phone, CALL)
-        assert shell(adb_server, phone, STATE) == "    mCallState=0\n    mCallState=2\n"
-        phone.end_current_call()
-        [row] = rows(wait_for_rows(adb_server, phone, 1))
-        assert row["subscription_id"] == "2"
-    finally:
-        adb_server.disconnect(phone.serial)
-        phone.stop()
+def test_dual_sim_phone_prints_one_indented_call_state_per_sim(
+    adb_server: AdbServer, sim_phone_factory: SimPhoneFactory
+) -> None:
+    phone = sim_phone_factory(sims=2, default_sim=1, log_delay_s=0.0)
+    assert shell(adb_server, phone, STATE) == "    mCallState=0\n    mCallState=0\n"
+
+    phone.push_scripts(CallScript(ring_s=30, outcome="no_answer"))
+    shell(adb_server, phone, CALL)
+
+    assert shell(adb_server, phone, STATE) == "    mCallState=0\n    mCallState=2\n"
+    phone.end_current_call()
+    [row] = rows(wait_for_rows(adb_server, phone, 1))
+    assert row["subscription_id"] == "2"
 
 
-def test_dual_sim_without_default_shows_a_chooser_and_stays_idle(adb_server: AdbServer) -> None:
-    phone = SimPhone(sims=2, default_sim=None)
-    phone.start()
-    try:
-        adb_server.connect(phone.serial)
-        out = shell(adb_server, phone, CALL)
-        assert out.startswith("Starting: Intent")
-        assert call_state(adb_server, phone) == 0
-        assert phone.state()["sim_choosers"] == 1
-    finally:
-        adb_server.disconnect(phone.serial)
-        phone.stop()
+def test_dual_sim_without_default_shows_a_chooser_and_stays_idle(
+    adb_server: AdbServer, sim_phone_factory: SimPhoneFactory
+) -> None:
+    phone = sim_phone_factory(sims=2, default_sim=None)
+
+    out = shell(adb_server, phone, CALL)
+
+    assert out.startswith("Starting: Intent")
+    assert call_state(adb_server, phone) == 0
+    assert phone.state()["sim_choosers"] == 1
 
 
 def test_scripts_are_used_in_order_then_the_default(

@@ -13,9 +13,15 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import adbutils
+
+from softphone.sim.phone import SimPhone
+
+#: `sim_phone_factory(**SimPhone kwargs, connect=True, control_port=None)` → a started phone.
+SimPhoneFactory = Callable[..., SimPhone]
 
 
 def free_port() -> int:
