@@ -28,7 +28,7 @@ from starlette.routing import Route
 from starlette.types import Message, Receive, Scope, Send
 
 from softphone.sim.crm_limits import IpLimiter, SlidingThrottle
-from softphone.sim.crm_page import PAGE_HTML, qr_svg
+from softphone.sim.crm_page import PAGE_HTML, qr_png
 from softphone.sim.crm_state import CrmState, TokenError, User, normalise_phone, utc
 from softphone.sim.crm_wire import NOT_INT, NOT_OBJECT, Errors, Form, iso, json_kind
 
@@ -766,7 +766,7 @@ class CrmApp:
         token = request.query_params.get("token", "")
         if not token:
             return _detail(400, "token is required")
-        return Response(qr_svg(token), media_type="image/svg+xml")
+        return Response(qr_png(token), media_type="image/png")
 
     async def sim_devices(self, request: Request) -> Response:
         return _json(200, self.state.devices_view())

@@ -13,10 +13,10 @@ from typing import Final
 import segno
 
 
-def qr_svg(token: str) -> bytes:
+def qr_png(token: str) -> bytes:
     """The QR code of the raw token string (not a URL, not JSON), as the production CRM draws it."""
     buffer = io.BytesIO()
-    segno.make_qr(token, error="m").save(buffer, kind="svg", scale=6, border=4, xmldecl=False)
+    segno.make_qr(token, error="m").save(buffer, kind="png", scale=6, border=4)
     return buffer.getvalue()
 
 

@@ -264,12 +264,20 @@ class CrmState:
                 token,
                 self.secret,
                 algorithms=["HS256"],
-                options={"require": ["exp", "jti", "token_type", "user_id"], "verify_iat": False},
+                # PyJWT truncates a float `exp` to whole seconds; expiry is checked below instead.
+                options={
+                    "require": ["exp", "jti", "token_type", "user_id"],
+                    "verify_exp": False,
+                    "verify_iat": False,
+                },
             )
-        except jwt.ExpiredSignatureError as exc:
-            raise TokenError("Token is expired") from exc
         except jwt.PyJWTError as exc:
             raise TokenError("Token is invalid") from exc
+        exp = claims["exp"]
+        if isinstance(exp, bool) or not isinstance(exp, int | float):
+            raise TokenError("Token is invalid")
+        if exp <= self.clock():
+            raise TokenError("Token is expired")
         if claims["token_type"] != kind:
             raise TokenError("Token has wrong type")
         with self._lock:
