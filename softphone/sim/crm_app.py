@@ -230,14 +230,15 @@ class CrmApp:
             # Read the body up front so the result is recorded even when a limiter refuses it.
             body, receive = await _buffer_body(receive)
 
-        async def send_noting_status(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                entry["status"] = message["status"]
-            await send(message)
+        finished = False
 
-        try:
-            await self._serve_api(scope, receive, send_noting_status, path, ip, entry)
-        finally:
+        def finish() -> None:
+            # Runs before the last byte goes out, so a test that just got its answer already
+            # finds the request (and a posted result) in the log.
+            nonlocal finished
+            if finished:
+                return
+            finished = True
             entry["ms"] = round((time.perf_counter() - started) * 1000, 2)
             if entry.get("fault") == "drop":
                 entry["status"] = None
@@ -245,6 +246,18 @@ class CrmApp:
             if body is not None:
                 self._record_update(body, entry["status"])
             self.state.flush()
+
+        async def send_logged(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                entry["status"] = message["status"]
+            elif message["type"] == "http.response.body" and not message.get("more_body", False):
+                finish()
+            await send(message)
+
+        try:
+            await self._serve_api(scope, receive, send_logged, path, ip, entry)
+        finally:
+            finish()
 
     async def _serve_api(
         self, scope: Scope, receive: Receive, send: Send, path: str, ip: str, entry: dict[str, Any]
