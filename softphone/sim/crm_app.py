@@ -207,6 +207,7 @@ class CrmApp:
                 )
                 return
             await self.router(scope, receive, send)
+            self.state.flush()
             return
         await self._serve_logged(scope, receive, send, path, ip)
 

@@ -256,6 +256,20 @@ def test_the_state_file_keeps_users_commands_and_tokens_across_restarts(tmp_path
     assert (view["state"], view["note"]) == ("pending", "keep me")
 
 
+def test_the_state_file_is_written_as_soon_as_the_control_api_changes_something(
+    tmp_path: Path,
+) -> None:
+    state = tmp_path / "crm.json"
+    crm = start_in_thread(CrmOptions(users=[("op1", "pw1", False)], state_file=state))
+    try:
+        with httpx.Client(base_url=crm.url) as http:
+            made = http.post("/sim/commands", json={"username": "op1", "phone": "+79123456789"})
+            written = state.read_text(encoding="utf-8")
+    finally:
+        crm.stop()
+    assert made.json()["id"] in written
+
+
 def test_a_corrupt_state_file_is_a_clear_error(tmp_path: Path) -> None:
     state = tmp_path / "crm.json"
     state.write_text("{broken", encoding="utf-8")
