@@ -206,8 +206,14 @@ class CrmApp:
                     scope, receive, send
                 )
                 return
-            await self.router(scope, receive, send)
-            self.state.flush()
+
+            async def send_flushed(message: Message) -> None:
+                # Changes reach the state file before the caller hears they were made.
+                if message["type"] == "http.response.body" and not message.get("more_body"):
+                    self.state.flush()
+                await send(message)
+
+            await self.router(scope, receive, send_flushed)
             return
         await self._serve_logged(scope, receive, send, path, ip)
 
