@@ -292,7 +292,7 @@ class CrmApp:
     def _record_update(self, body: bytes, status: int | None) -> None:
         try:
             parsed: Any = json.loads(body) if body else None
-        except ValueError:
+        except (ValueError, RecursionError):
             parsed = body.decode("utf-8", "replace")
         raw = parsed.get("call_request_id") if isinstance(parsed, dict) else None
         key = str(raw)
@@ -334,7 +334,7 @@ class CrmApp:
             raise Reply(_detail(415, f'Неподдерживаемый тип данных "{media}" в запросе.'))
         try:
             return json.loads(raw)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             raise Reply(_detail(400, f"Ошибка разбора JSON - {exc}")) from exc
 
     async def _object(self, request: Request) -> dict[str, Any]:
@@ -723,7 +723,7 @@ class CrmApp:
     async def _sim_object(self, request: Request) -> dict[str, Any]:
         try:
             data = json.loads(await request.body() or b"{}")
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             raise Reply(_detail(400, f"body is not JSON: {exc}")) from exc
         if not isinstance(data, dict):
             raise Reply(_detail(400, "body must be a JSON object"))

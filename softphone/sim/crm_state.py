@@ -224,16 +224,17 @@ class CrmState:
                 for u in self.users.values()
             ]
 
+    def lock_user(self, username: str) -> None:
+        with self._lock:
+            self.users[username].locked = True
+            self._dirty = True
+
     def check_password(self, username: str, password: str) -> User | None:
         with self._lock:
             user = self.users.get(username)
             if user is None or not secrets.compare_digest(user.password, password):
                 return None
             return user
-
-    def user_by_id(self, user_id: str) -> User | None:
-        with self._lock:
-            return next((u for u in self.users.values() if u.user_id == user_id), None)
 
     def _mint(self, user: User, kind: TokenType, now: float) -> tuple[str, str, float]:
         jti = uuid.uuid4().hex
@@ -591,8 +592,8 @@ class CrmState:
             return view
 
     def take_fault(self, path: str, roll: Callable[[], float]) -> tuple[str, int] | None:
-        """The fault this request meets, if any: ("latency", ms) is not one — see faults.latency_ms.
-        Returns ("drop", 0) or ("status", code)."""
+        """The fault this request meets: ("drop", 0), ("status", code) or None. A `fail_next`
+        rule for the path comes first; then the random shares, rolled with `roll`."""
         with self._lock:
             for rule in self.faults.fail_next:
                 if rule["path"] == path and rule["count"] > 0:

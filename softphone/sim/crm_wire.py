@@ -30,6 +30,7 @@ NOT_OBJECT: Final = "Недопустимые данные. Ожидался dic
 _TRUE: Final = frozenset({True, "1", "true", "True", "TRUE", "yes", "on"})
 _FALSE: Final = frozenset({False, "0", "false", "False", "FALSE", "no", "off"})
 _INTEGRAL_DECIMAL: Final = re.compile(r"\.0*\s*$")
+_DATETIME_START: Final = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 
 Errors = dict[str, Any]
 
@@ -206,6 +207,8 @@ class Form:
 
 def parse_datetime(text: str) -> dt.datetime | None:
     """ISO 8601 as DRF accepts it; a naive time is taken as UTC (the CRM runs with USE_TZ)."""
+    if not _DATETIME_START.match(text.strip()):
+        return None  # a bare date is not a datetime to DRF
     try:
         value = dt.datetime.fromisoformat(text.strip())
     except ValueError:

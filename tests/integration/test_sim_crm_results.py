@@ -412,3 +412,18 @@ def test_logs_may_come_as_a_list_with_per_entry_errors(prod: Desk) -> None:
         {"payload": REQUIRED},
     ]
     assert len(prod.sim.crm.logs()) == 2
+
+
+def test_a_bare_date_is_not_a_datetime(prod: Desk) -> None:
+    response = prod.update(call_status="connected", call_started_at="2026-02-10")
+    assert response.json() == {"call_started_at": BAD_DATETIME}
+
+
+def test_absurdly_nested_json_is_a_400_not_a_crash(prod: Desk) -> None:
+    response = prod.sim.http.post(
+        UPDATE,
+        content=b"[" * 100_000,
+        headers={**prod.headers, "Content-Type": "application/json"},
+    )
+    assert response.status_code == 400
+    assert response.json()["detail"].startswith("Ошибка разбора JSON")
