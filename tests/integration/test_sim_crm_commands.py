@@ -220,11 +220,11 @@ async def test_running_crm_methods_work_from_an_async_test_during_a_long_poll() 
 
 
 def test_the_crm_button_dedupes_the_same_pending_phone() -> None:
-    with running("production", dedupe_window=0.3) as sim:
+    with running("production", dedupe_window=1.0) as sim:
         first = sim.crm.create_command("op1", "+79123456789")
         same = sim.crm.create_command("op1", "8 (912) 345-67-89")
         other_contact = sim.crm.create_command("op1", "+79123456789", contact_id=7)
-        time.sleep(0.35)
+        time.sleep(1.05)
         later = sim.crm.create_command("op1", "+79123456789")
     assert same == first
     assert other_contact != first
