@@ -282,6 +282,9 @@ class CrmApp:
             page = f"<html><body><h1>{status} Injected fault</h1></body></html>"
             await HTMLResponse(page, status_code=status)(scope, receive, send)
             return
+        # The wall counts every /api/phone/* request from the address — qr/exchange and
+        # qr/status included (the spec names no exception), unauthenticated ones too, since it
+        # sits in front of the views; /api/token/* has its own login limit instead.
         counted = self.production and path.startswith("/api/phone/")
         if counted and not self.ip_limiter.admit(ip, self.state.clock()):
             entry["limited_by"] = "ip"
@@ -398,6 +401,7 @@ class CrmApp:
             raise Reply(_throttled(wait))
 
     def _login_limit(self, request: Request) -> None:
+        # Production only: the seed document names no login limit; seed_rate covers the API.
         if not self.production:
             return
         ip = request.client.host if request.client else ""
@@ -541,6 +545,7 @@ class CrmApp:
             if self.production:
                 # The production view dereferences a device it never found: an HTML 500.
                 return HTMLResponse(DJANGO_500, status_code=500)
+            # The seed names no answer for this; a clean JSON refusal, as pull gives.
             return _detail(403, NO_DEVICE)
         return _json(
             200,
