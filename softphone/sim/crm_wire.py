@@ -14,6 +14,8 @@ import uuid
 from collections.abc import Collection
 from typing import Any, Final
 
+from starlette.responses import Response
+
 REQUIRED: Final = "Обязательное поле."
 NULL: Final = "Это поле не может быть null."
 BLANK: Final = "Это поле не может быть пустым."
@@ -62,6 +64,14 @@ def not_dict_error(value: object) -> str:
 def json_kind(value: object) -> str:
     """The Python type name DRF puts in its messages (it reports the parsed JSON's type)."""
     return type(value).__name__
+
+
+class Reply(Exception):
+    """Ends a handler early with a ready response (auth failures, throttles, bad input)."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__(response.status_code)
+        self.response = response
 
 
 class Form:
