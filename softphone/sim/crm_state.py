@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import logging
 import os
 import re
 import secrets
@@ -29,6 +30,8 @@ from softphone.sim.crm_wire import iso
 
 Profile = Literal["production", "seed"]
 TokenType = Literal["access", "refresh"]
+
+log = logging.getLogger("softphone.sim.crm")
 
 #: Request-log entries kept (oldest dropped first).
 REQUEST_LOG_SIZE = 20_000
@@ -161,8 +164,17 @@ class CrmState:
         self._lock = threading.RLock()
         self._dirty = False
         self._reset_locked()
-        if options.state_file is not None and options.state_file.exists():
-            self._load(options.state_file)
+        if options.state_file is not None:
+            if options.state_file.exists():
+                self._load(options.state_file)
+            # Write once now, so an unwritable path is a clear error at start, not mid-request.
+            self._dirty = True
+            try:
+                self._write(options.state_file)
+            except OSError as exc:
+                raise ValueError(
+                    f"cannot write the state file {options.state_file}: {exc}"
+                ) from exc
 
     # ---- lifecycle -------------------------------------------------------------------------
 
@@ -614,14 +626,26 @@ class CrmState:
         path = self.options.state_file
         if path is None:
             return
+        try:
+            self._write(path)
+        except OSError as exc:
+            # The state stays whole in memory and the next change tries again; serving goes on.
+            log.warning("cannot write the state file %s: %s", path, exc)
+
+    def _write(self, path: Path) -> None:
         with self._lock:
             if not self._dirty:
                 return
             data = self._dump_locked()
             self._dirty = False
         tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
-        os.replace(tmp, path)
+        try:
+            tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+            os.replace(tmp, path)
+        except OSError:
+            with self._lock:
+                self._dirty = True
+            raise
 
     def _dump_locked(self) -> dict[str, Any]:
         return {

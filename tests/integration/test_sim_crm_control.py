@@ -277,6 +277,30 @@ def test_a_corrupt_state_file_is_a_clear_error(tmp_path: Path) -> None:
         start_in_thread(CrmOptions(state_file=state))
 
 
+def test_an_unwritable_state_file_is_a_clear_error_at_start(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="cannot write the state file"):
+        start_in_thread(CrmOptions(state_file=tmp_path / "missing-dir" / "crm.json"))
+
+
+def test_a_state_file_that_becomes_unwritable_is_a_warning_not_a_failure(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    folder = tmp_path / "state"
+    folder.mkdir()
+    crm = start_in_thread(CrmOptions(users=[("op1", "pw1", False)], state_file=folder / "s.json"))
+    try:
+        (folder / "s.json").unlink()
+        folder.rmdir()
+        with httpx.Client(base_url=crm.url) as http:
+            made = http.post("/sim/commands", json={"username": "op1", "phone": "+79123456789"})
+        view = crm.command(made.json()["id"])
+    finally:
+        crm.stop()
+    assert made.status_code == 200
+    assert view["state"] == "pending"
+    assert "cannot write the state file" in caplog.text
+
+
 def test_stop_is_idempotent_and_frees_the_port() -> None:
     crm = start_in_thread(CrmOptions())
     port = crm.port
