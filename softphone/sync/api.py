@@ -40,6 +40,7 @@ __all__ = [
     "PullResult",
     "QrLogin",
     "RateLimited",
+    "Refreshed",
     "Rejected",
     "TokenPair",
     "Unavailable",
@@ -126,6 +127,12 @@ class _Answer(BaseModel):
 class TokenPair(_Answer):
     access: str
     refresh: str
+
+
+class Refreshed(_Answer):
+    access: str
+    #: Absent when the server does not rotate refresh tokens (the seed's server).
+    refresh: str | None = None
 
 
 class QrLogin(TokenPair):
@@ -329,9 +336,9 @@ class CrmApi:
         response = await self._request("POST", "/api/phone/qr/exchange/", body={"token": token})
         return self._model(QrLogin, response)
 
-    async def refresh(self, refresh: str) -> TokenPair:
+    async def refresh(self, refresh: str) -> Refreshed:
         response = await self._request("POST", "/api/token/refresh/", body={"refresh": refresh})
-        return self._model(TokenPair, response)
+        return self._model(Refreshed, response)
 
     async def user_info(self, access: str) -> UserInfo:
         response = await self._request("GET", "/api/phone/user/info/", access=access)

@@ -276,7 +276,9 @@ class Session:
                 if self._tokens is tokens:
                     await self.end(f"the server ended the session ({err})")
                 raise SignedOut("the session has ended; sign in again") from None
-            fresh = dataclasses.replace(tokens, access=pair.access, refresh=pair.refresh)
+            fresh = dataclasses.replace(
+                tokens, access=pair.access, refresh=pair.refresh or tokens.refresh
+            )
             register_secret(fresh.access)
             register_secret(fresh.refresh)
             if self._tokens is not tokens:

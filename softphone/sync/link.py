@@ -127,7 +127,8 @@ class CrmLink:
         """Resume a saved session (if any) and start the pull loop, drainer and heartbeat."""
         if self._tasks:
             return
-        await self.session.resume()
+        if not self.session.signed_in:
+            await self.session.resume()
         for name, body in (
             ("pull", self.poll.run),
             ("outbox", self.outbox.run),
