@@ -117,7 +117,9 @@ class PullLoop:
         """Seconds until the next pull may go (not counting a busy phone)."""
         now = self._clock.monotonic()
         delay = max(self._budget.delay(RequestKind.PULL, now), self._retry_at - now)
-        if self._last_pull_at is not None:
+        # Until the first empty answer shows what the server is, pulls go back to back (the
+        # budget's ceiling still binds): a queue of commands drains fast on either kind.
+        if self._last_pull_at is not None and self.metrics.mode is not ServerMode.UNKNOWN:
             delay = max(delay, self._last_pull_at + self._budget.pull_interval(now) - now)
         return max(0.0, delay)
 
@@ -188,8 +190,11 @@ class PullLoop:
             lambda access: self._session.api.pull(access, self._device_id, self.wait_seconds)
         )
         self._answered(204 if result.command is None else 200, result.elapsed_s)
-        if result.command is None:
+        if result.command is None or result.elapsed_s >= self.detect_s:
+            # A command answered after a hold is long-poll evidence too; a quick one says
+            # nothing (an instant server and a long-poll with a command waiting look alike).
             self._learn_mode(result.elapsed_s)
+        if result.command is None:
             log.debug("pull: nothing queued (%.0f ms)", result.elapsed_s * 1000)
             return
         self.metrics.commands += 1

@@ -302,3 +302,76 @@ async def test_logout_tells_the_server_and_forgets_the_session(
     assert requests_to(crm, "/api/phone/logout/")[0]["status"] == 200
     assert memory_keyring.secrets == {}
     assert not desk.link.status().signed_in
+
+
+async def test_a_403_device_not_found_registers_the_device_again(
+    desk: Desk, crm: RunningCrm
+) -> None:
+    await desk.sign_in()
+    await desk.link.start()
+    await eventually(lambda: desk.link.status().last_poll_code == 204)
+    crm.set_faults(fail_next=[{"path": "/api/phone/calls/pull/", "status": 403, "count": 1}])
+    await eventually(lambda: len(requests_to(crm, "/api/phone/devices/register/")) == 2)
+    cid = crm.create_command("op1", "+79123456789")
+    await eventually(lambda: [c.id for c in desk.received] == [cid])
+
+
+async def test_no_pulls_while_the_phone_is_busy(tmp_path: Path) -> None:
+    with start_in_thread(crm_options("production"), port=0) as crm:
+        desk = Desk(crm, tmp_path)
+        await desk.sign_in()
+        await desk.link.start()
+        try:
+            await eventually(lambda: desk.link.status().last_poll_code == 204)
+            desk.link.set_phone_busy(True)
+            await asyncio.sleep(0.2)  # a pull already in flight may finish
+            before = len(requests_to(crm, "/api/phone/calls/pull/"))
+            await asyncio.sleep(1.0)
+            assert len(requests_to(crm, "/api/phone/calls/pull/")) == before
+            assert desk.link.status().phone_busy
+            cid = crm.create_command("op1", "+79123456789")
+            desk.link.set_phone_busy(False)
+            await eventually(lambda: [c.id for c in desk.received] == [cid])
+        finally:
+            await desk.link.stop()
+            desk.store.close()
+
+
+async def test_server_errors_back_off_and_never_sign_out(desk: Desk, crm: RunningCrm) -> None:
+    await desk.sign_in()
+    await desk.link.start()
+    await eventually(lambda: desk.link.status().last_poll_code == 204)
+    crm.set_faults(error_rate=1.0, error_status=502)
+    await eventually(lambda: desk.link.status().last_poll_code == 502)
+    await asyncio.sleep(1.5)
+    failed = [r for r in requests_to(crm, "/api/phone/calls/pull/") if r["status"] == 502]
+    assert 1 <= len(failed) <= 4  # growing delays, not a tight loop
+    crm.set_faults(error_rate=0.0)
+    cid = crm.create_command("op1", "+79123456789")
+    await eventually(lambda: [c.id for c in desk.received] == [cid], timeout=15)
+    assert desk.link.status().signed_in
+    assert not [e for e in desk.events if isinstance(e, SessionChanged) and not e.signed_in]
+
+
+async def test_a_per_ip_lockout_is_waited_out_with_rare_probes(
+    tmp_path: Path,
+) -> None:
+    # Another desk behind the same IP has used the budget: our planner cannot know it.
+    options = crm_options("production", ip_limit=20, ip_window=1.5)
+    with start_in_thread(options, port=0) as crm:
+        desk = Desk(crm, tmp_path, rate_limit_requests=60, rate_window_s=1.5)
+        await desk.sign_in()
+        await desk.link.start()
+        try:
+            await eventually(lambda: desk.link.status().count_429 >= 1)
+            assert desk.link.status().rate_limited
+            await eventually(lambda: not desk.link.status().rate_limited, timeout=10)
+            cid = crm.create_command("op1", "+79123456789")
+            await eventually(lambda: cid in [c.id for c in desk.received], timeout=10)
+            assert desk.link.status().signed_in
+        finally:
+            await desk.link.stop()
+            desk.store.close()
+        refused = [r for r in crm.requests() if r.get("limited_by") == "ip"]
+        # Once locked out, probes are a few, not a storm.
+        assert 1 <= len(refused) <= 6
