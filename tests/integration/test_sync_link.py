@@ -48,7 +48,8 @@ class Desk:
         self.events: list[SyncEvent] = []
         defaults: dict[str, Any] = {
             "server_url": crm.url,
-            "long_poll_wait_s": 2,
+            "long_poll_wait_s": 1,
+            "long_poll_detect_s": 0.5,
             "poll_min_interval_s": 0.05,
             "poll_max_interval_s": 0.5,
             "rate_window_s": crm.options.ip_window,
@@ -143,7 +144,7 @@ async def test_a_new_link_resumes_the_session_from_the_keyring(
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("profile", "expiries"), [("production", 20), ("seed", 5)])
+@pytest.mark.parametrize(("profile", "expiries"), [("production", 20), ("seed", 3)])
 async def test_a_session_survives_20_access_token_expiries_without_an_error(
     profile: str, expiries: int, tmp_path: Path
 ) -> None:
@@ -337,6 +338,7 @@ async def test_no_pulls_while_the_phone_is_busy(tmp_path: Path) -> None:
             desk.store.close()
 
 
+@pytest.mark.slow
 async def test_server_errors_back_off_and_never_sign_out(desk: Desk, crm: RunningCrm) -> None:
     await desk.sign_in()
     await desk.link.start()
@@ -353,6 +355,7 @@ async def test_server_errors_back_off_and_never_sign_out(desk: Desk, crm: Runnin
     assert not [e for e in desk.events if isinstance(e, SessionChanged) and not e.signed_in]
 
 
+@pytest.mark.slow
 async def test_a_per_ip_lockout_is_waited_out_with_rare_probes(
     tmp_path: Path,
 ) -> None:
