@@ -30,7 +30,7 @@ import keyring
 import keyring.errors
 
 from softphone.masking import register_secret
-from softphone.sync.api import AuthExpired, CrmApi, CrmError
+from softphone.sync.api import AuthExpired, CrmApi, CrmError, Rejected
 
 log = logging.getLogger("softphone.sync")
 
@@ -195,7 +195,11 @@ class Session:
     async def login_password(self, server_url: str, username: str, password: str) -> None:
         register_secret(password)
         api = self._api_for(server_url)
-        pair = await api.obtain_token(username, password)
+        try:
+            pair = await api.obtain_token(username, password)
+        except AuthExpired as err:
+            # At sign-in a 401 means wrong credentials, not an expired session.
+            raise Rejected(401, err.detail or "wrong user name or password") from None
         await self._start(SessionTokens(api.base_url, username, pair.access, pair.refresh))
 
     async def login_qr(self, server_url: str, token: str) -> str:

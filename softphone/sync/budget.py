@@ -142,6 +142,21 @@ class RateBudget:
             return self._locked_until
         return None
 
+    def snapshot(self, now: float | None = None) -> tuple[int, float]:
+        """(requests in the current run, seconds since its last activity), to carry over."""
+        now = self._clock() if now is None else now
+        used = self.used(now)
+        if not used or self._last_activity is None:
+            return 0, 0.0
+        return used, now - self._last_activity
+
+    def restore(self, count: int, age_s: float, now: float | None = None) -> None:
+        """Take up a run that an earlier process left `age_s` seconds ago."""
+        now = self._clock() if now is None else now
+        if count > 0 and age_s < self.config.quiet_s:
+            self._count = count
+            self._last_activity = self._confirmed = now - age_s
+
     # -- admission ----------------------------------------------------------------------------
 
     def _ceiling_for(self, kind: RequestKind) -> int:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import random
 from collections.abc import Awaitable, Callable
@@ -58,6 +59,8 @@ _TELEMETRY_FLUSH_S: Final = 120.0
 #: Pending outbox items older than this count as "stuck" in the heartbeat.
 _STUCK_AFTER_S: Final = 300.0
 _STOP_DEADLINE_S: Final = 5.0
+_PULL_GRACE_S: Final = 2.0
+_KV_BUDGET: Final = "crm.budget"
 
 
 class CrmLink:
@@ -94,6 +97,7 @@ class CrmLink:
             self._clock.monotonic,
             rng=self._rng,
         )
+        self._restore_budget()
         self._vault = TokenVault(keyring_timeout)
         self.session = Session(self._vault, self._api_for, self._session_changed)
         self.poll = PullLoop(
@@ -139,8 +143,17 @@ class CrmLink:
             self._tasks.add(task)
 
     async def stop(self) -> None:
-        """Cancel every task (with a deadline), keep unsent telemetry, close connections."""
+        """Stop every task (with a deadline), keep unsent telemetry, close connections.
+
+        The pull loop is first asked to finish the pull in flight: the server may already have
+        handed out its command. Only a pull still held after a short grace is cancelled (a
+        long-polling server does not hand a command to a client that has gone).
+        """
         tasks, self._tasks = self._tasks, set()
+        self.poll.request_stop()
+        pulling = [t for t in tasks if t.get_name() == "crm-pull"]
+        if pulling and self.poll.in_flight:
+            await asyncio.wait(pulling, timeout=_PULL_GRACE_S)
         for task in tasks:
             task.cancel()
         if tasks:
@@ -148,6 +161,7 @@ class CrmLink:
             for task in pending:
                 log.warning("task %s did not stop in time", task.get_name())
         self._flush_telemetry()
+        self._save_budget()
         await self.session.aclose()
         apis, self._apis = list(self._apis.values()), {}
         for api in apis:
@@ -256,9 +270,38 @@ class CrmLink:
         if kind is not None:
             self.budget.note_sent(kind, self._clock.monotonic())
 
-    def _request_answered(self, path: str, status: int, _seconds: float) -> None:
+    def _request_answered(self, path: str, status: int, seconds: float) -> None:
         if kind_of_path(path) is not None:
             self.budget.note_answered(status, self._clock.monotonic())
+        if status == 0 or status >= 500:
+            self.record_telemetry(
+                TelemetryItem(
+                    type=TelemetryType.ERROR,
+                    ts=utcnow(),
+                    endpoint=path,
+                    http_code=status or None,
+                    value_ms=int(seconds * 1000),
+                )
+            )
+
+    def _save_budget(self) -> None:
+        """Keep the request count for the next start: the server's count does not reset
+        because this process did."""
+        count, age = self.budget.snapshot()
+        if count:
+            wall = self._clock.wall() - age
+            self._store.set_value(_KV_BUDGET, json.dumps({"count": count, "last_at": wall}))
+
+    def _restore_budget(self) -> None:
+        raw = self._store.get_value(_KV_BUDGET)
+        if raw is None:
+            return
+        try:
+            data = json.loads(raw)
+            count, last_at = int(data["count"]), float(data["last_at"])
+        except (ValueError, KeyError, TypeError):
+            return  # an unreadable note is as good as none: the count then starts at zero
+        self.budget.restore(count, max(0.0, self._clock.wall() - last_at))
 
     async def _register_device(self) -> None:
         await self.session.call(

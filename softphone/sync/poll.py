@@ -89,6 +89,9 @@ class PullLoop:
         self._retry_at = 0.0  # monotonic: no pull before this (errors)
         self._last_pull_at: float | None = None  # monotonic
         self._mode_votes = 0  # consecutive 204s disagreeing with the current mode
+        self._stop = asyncio.Event()
+        #: True while a pull is out (its command, if any, must still be handed over).
+        self.in_flight = False
 
     # -- control ------------------------------------------------------------------------------
 
@@ -103,6 +106,12 @@ class PullLoop:
         else:
             self._idle.set()
         self._wake.set()
+
+    def request_stop(self) -> None:
+        """Finish the pull in flight (and hand its command over), then leave `run()`."""
+        self._stop.set()
+        self._wake.set()
+        self._idle.set()
 
     def session_changed(self) -> None:
         """A new session: register the device again before the next pull."""
@@ -124,9 +133,11 @@ class PullLoop:
         return max(0.0, delay)
 
     async def run(self) -> None:
-        while True:
+        while not self._stop.is_set():
             await self._session.wait_signed_in()
             await self._idle.wait()
+            if self._stop.is_set():
+                return
             delay = self.next_delay()
             if delay > 0:
                 self.metrics.next_poll_at = self._clock.wall() + delay
@@ -186,9 +197,16 @@ class PullLoop:
     async def _pull_once(self) -> None:
         self._last_pull_at = self._clock.monotonic()
         self.metrics.next_poll_at = None
-        result: PullResult = await self._session.call(
-            lambda access: self._session.api.pull(access, self._device_id, self.wait_seconds)
-        )
+        self.in_flight = True
+        try:
+            result: PullResult = await self._session.call(
+                lambda access: self._session.api.pull(access, self._device_id, self.wait_seconds)
+            )
+            await self._handle(result)
+        finally:
+            self.in_flight = False
+
+    async def _handle(self, result: PullResult) -> None:
         self._answered(204 if result.command is None else 200, result.elapsed_s)
         if result.command is None or result.elapsed_s >= self.detect_s:
             # A command answered after a hold is long-poll evidence too; a quick one says

@@ -353,6 +353,9 @@ async def test_server_errors_back_off_and_never_sign_out(desk: Desk, crm: Runnin
     await eventually(lambda: [c.id for c in desk.received] == [cid], timeout=15)
     assert desk.link.status().signed_in
     assert not [e for e in desk.events if isinstance(e, SessionChanged) and not e.signed_in]
+    await desk.link.stop()  # unsent telemetry goes to the outbox: the failures are in it
+    items = [i for o in desk.store.due(limit=100) if o.kind == "telemetry" for i in o.body["items"]]
+    assert any(i["type"] == "error" and i.get("http_code") == 502 for i in items)
 
 
 @pytest.mark.slow

@@ -197,3 +197,20 @@ def test_a_shift_paced_by_the_planner_never_trips_the_limiter(seed: int) -> None
         clock.now += step
     assert server.refused == 0
     assert calls > 50
+
+
+def test_a_run_carried_over_from_an_earlier_process_still_counts() -> None:
+    clock = FakeClock()
+    earlier = RateBudget(BudgetConfig(window_s=60), clock)
+    for _ in range(40):
+        earlier.note_sent(RequestKind.PULL)
+        earlier.note_answered(204)
+    clock.now += 5
+    count, age = earlier.snapshot()
+    assert (count, age) == (40, 5)
+    later = RateBudget(BudgetConfig(window_s=60), clock)
+    later.restore(count, age)
+    assert later.used() == 40
+    stale = RateBudget(BudgetConfig(window_s=60), clock)
+    stale.restore(count, 120)
+    assert stale.used() == 0

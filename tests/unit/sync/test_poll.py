@@ -13,7 +13,7 @@ import pytest
 from softphone.config import Settings
 from softphone.model import CallCommand
 from softphone.store import Store
-from softphone.sync import CrmLink, ServerMode
+from softphone.sync import CrmLink, Rejected, ServerMode
 from tests.support.memory_keyring import MemoryKeyring
 from tests.unit.sync.fake_crm import FakeCrm
 
@@ -164,3 +164,63 @@ def test_the_device_id_is_generated_once_and_kept() -> None:
     second = CrmLink(store, Settings(), on_command=keep).device_id
     assert first == second and 8 < len(first) <= 64
     assert CrmLink(Store.memory(), Settings(), on_command=keep).device_id != first
+
+
+async def test_stop_lets_the_pull_in_flight_hand_its_command_over() -> None:
+    crm = FakeCrm()
+    handed: list[str] = []
+    pulled = asyncio.Event()
+
+    async def slow_command(request: httpx.Request) -> httpx.Response:
+        if request.url.path == PULL:
+            pulled.set()
+            await asyncio.sleep(0.3)  # the server has handed the command out by now
+            return httpx.Response(200, json={"id": "last", "phone": "+79123456789"})
+        return await crm.handle(request)
+
+    async def keep(command: CallCommand) -> None:
+        handed.append(command.id)
+
+    link = CrmLink(
+        Store.memory(),
+        Settings(server_url=URL),
+        on_command=keep,
+        transport=httpx.MockTransport(slow_command),
+    )
+    await link.login_password(URL, "op1", "pw1")
+    await link.start()
+    await pulled.wait()
+    await link.stop()
+    assert handed == ["last"]
+
+
+async def test_a_restart_carries_the_request_count_over() -> None:
+    crm = FakeCrm()
+    store = Store.memory()
+
+    async def keep(_command: CallCommand) -> None:
+        return None
+
+    first = CrmLink(store, Settings(server_url=URL), on_command=keep, transport=crm.transport)
+    await first.login_password(URL, "op1", "pw1")
+    await first.start()
+    await eventually(lambda: crm.count(PULL) >= 2)
+    await first.stop()
+    used = first.budget.used()
+    assert used >= 3  # registration, heartbeat, pulls
+    second = CrmLink(store, Settings(server_url=URL), on_command=keep, transport=crm.transport)
+    assert second.budget.used() == used
+
+
+async def test_a_wrong_password_is_a_refusal_with_the_servers_words() -> None:
+    crm = FakeCrm()
+
+    async def keep(_command: CallCommand) -> None:
+        return None
+
+    link = make_link(crm, keep)
+    with pytest.raises(Rejected) as caught:
+        await link.login_password(URL, "op1", "wrong")
+    assert caught.value.status == 401
+    assert str(caught.value) == "Неверные учетные данные."
+    await link.stop()
