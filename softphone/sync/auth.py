@@ -277,6 +277,18 @@ class Session:
             try:
                 pair = await self._api_for(tokens.server_url).refresh(tokens.refresh)
             except AuthExpired as err:
+                # Another process sharing this keyring entry (the CLI, a second window) may
+                # have rotated the refresh token under us: take its newer session up.
+                stored = await self._vault.load()
+                if (
+                    stored is not None
+                    and self._tokens is tokens
+                    and stored.server_url == tokens.server_url
+                    and stored.refresh != tokens.refresh
+                ):
+                    self._tokens = stored
+                    log.info("took up the session another process refreshed")
+                    return stored.access
                 if self._tokens is tokens:
                     await self.end(f"the server ended the session ({err})")
                 raise SignedOut("the session has ended; sign in again") from None

@@ -26,7 +26,7 @@ import random
 from collections.abc import Awaitable, Callable
 
 from softphone.model import CallCommand
-from softphone.sync.api import CrmError, PullResult, RateLimited, Rejected
+from softphone.sync.api import BadResponse, CrmError, PullResult, RateLimited, Rejected
 from softphone.sync.auth import Session, SignedOut
 from softphone.sync.budget import RateBudget, RequestKind
 from softphone.sync.clock import Clock
@@ -178,6 +178,11 @@ class PullLoop:
             else:
                 log.warning("a pull was refused (HTTP %s): %s", err.status, err)
                 self._backoff()
+        except BadResponse as err:
+            # The server has marked that command consumed: it cannot be fetched again.
+            self.metrics.last_error = str(err)
+            log.warning("the server sent a command this client cannot read: %s", err)
+            self._backoff(short=True)
         except CrmError as err:
             self.metrics.last_code = err.status
             self.metrics.last_error = str(err)

@@ -246,3 +246,20 @@ def test_session_tokens_never_show_in_their_repr() -> None:
     tokens = SessionTokens(URL, "op1", "acc-secret", "ref-secret")
     assert "secret" not in repr(tokens)
     assert json.loads(tokens.to_json())["refresh"] == "ref-secret"
+
+
+async def test_a_refresh_rotated_by_another_process_is_taken_up_not_a_sign_out(
+    memory_keyring: MemoryKeyring,
+) -> None:
+    crm = FakeCrm()
+    window, changes = make_session(crm)
+    await window.login_password(URL, "op1", "pw1")
+    cli, _ = make_session(crm)
+    assert await cli.resume()
+    crm.expire_access_now = True
+    await cli.call(lambda a: cli.api.post("/api/phone/telemetry/", a, {}))  # the CLI rotates
+    # The window's access token is now stale too (the fake accepts only the newest).
+    answer = await window.call(lambda a: window.api.post("/api/phone/telemetry/", a, {}))
+    assert answer == {"ok": True}
+    assert window.signed_in and changes == [True]
+    assert window.tokens is not None and window.tokens.refresh == crm.refresh

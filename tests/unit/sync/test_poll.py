@@ -224,3 +224,31 @@ async def test_a_wrong_password_is_a_refusal_with_the_servers_words() -> None:
     assert caught.value.status == 401
     assert str(caught.value) == "Неверные учетные данные."
     await link.stop()
+
+
+async def test_an_unreadable_command_is_reported_and_pulling_goes_on(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    crm = FakeCrm()
+    served = False
+
+    def garbled(request: httpx.Request, _body: object) -> httpx.Response | None:
+        nonlocal served
+        if request.url.path == PULL and not served:
+            served = True
+            return httpx.Response(200, json={"phone": "+79123456789"})  # no id
+        return None
+
+    async def keep(_command: CallCommand) -> None:
+        raise AssertionError("nothing readable was sent")
+
+    crm.override = garbled
+    link = make_link(crm, keep)
+    await link.login_password(URL, "op1", "pw1")
+    await link.start()
+    try:
+        await eventually(lambda: crm.count(PULL) >= 3)
+    finally:
+        await link.stop()
+    assert "cannot read" in caplog.text
+    assert "+79123456789" not in caplog.text
