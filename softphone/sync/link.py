@@ -133,6 +133,7 @@ class CrmLink:
             return
         if not self.session.signed_in:
             await self.session.resume()
+        self.poll.allow_run()
         for name, body in (
             ("pull", self.poll.run),
             ("outbox", self.outbox.run),

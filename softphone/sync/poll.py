@@ -107,6 +107,10 @@ class PullLoop:
             self._idle.set()
         self._wake.set()
 
+    def allow_run(self) -> None:
+        """Undo `request_stop` (the link is started again)."""
+        self._stop.clear()
+
     def request_stop(self) -> None:
         """Finish the pull in flight (and hand its command over), then leave `run()`."""
         self._stop.set()

@@ -252,3 +252,22 @@ async def test_an_unreadable_command_is_reported_and_pulling_goes_on(
         await link.stop()
     assert "cannot read" in caplog.text
     assert "+79123456789" not in caplog.text
+
+
+async def test_a_stopped_link_pulls_again_when_started_again() -> None:
+    crm = FakeCrm()
+
+    async def keep(_command: CallCommand) -> None:
+        return None
+
+    link = make_link(crm, keep)
+    await link.login_password(URL, "op1", "pw1")
+    await link.start()
+    await eventually(lambda: crm.count(PULL) >= 1)
+    await link.stop()
+    pulls = crm.count(PULL)
+    await link.start()
+    try:
+        await eventually(lambda: crm.count(PULL) > pulls)
+    finally:
+        await link.stop()
