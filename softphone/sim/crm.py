@@ -67,8 +67,7 @@ class RunningCrm:
 
     def lock_user(self, username: str) -> None:
         """Lock an existing account (password login then answers 423)."""
-        user = self._state.users[username]
-        self._state.add_user(username, user.password, user.is_admin, locked=True)
+        self._state.lock_user(username)
 
     def create_command(
         self,

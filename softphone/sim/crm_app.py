@@ -1,9 +1,10 @@
-"""The simulated CRM's HTTP face: every `/api/*` endpoint of the contract, and the `/sim/` API.
+"""The simulated CRM's HTTP face: every `/api/*` endpoint of the contract, plus `/sim/` routes.
 
 An ASGI application (Starlette routes inside one outer wrapper). The wrapper does what sits in
 front of the production views: injected faults (a flaky proxy), the production per-IP limiter,
 the request log, and recording every posted call result. Handlers then authenticate, throttle,
 validate and answer with the production server's (or the seed document's) shapes and texts.
+The `/sim/` control API and the operator page live in `crm_control.py`.
 
 Must never import from the rest of `softphone/`, and must never block its event loop: state
 calls are short and in memory; a long-poll waits on an event, not in a loop with sleeps.
@@ -27,10 +28,10 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Message, Receive, Scope, Send
 
+from softphone.sim.crm_control import Control
 from softphone.sim.crm_limits import IpLimiter, SlidingThrottle
-from softphone.sim.crm_page import PAGE_HTML, qr_svg
-from softphone.sim.crm_state import CrmState, TokenError, User, normalise_phone, utc
-from softphone.sim.crm_wire import NOT_INT, NOT_OBJECT, Errors, Form, iso, json_kind
+from softphone.sim.crm_state import CrmState, TokenError, User, utc
+from softphone.sim.crm_wire import NOT_INT, NOT_OBJECT, Errors, Form, Reply, iso, json_kind
 
 LOOPBACK: Final = frozenset({"127.0.0.1", "::1", "localhost"})
 UPDATE_PATH: Final = "/api/phone/calls/update/"
@@ -82,14 +83,6 @@ def install_drop_filter() -> None:
     target = logging.getLogger("uvicorn.error")
     if not any(isinstance(f, _HideDeliberateDrops) for f in target.filters):
         target.addFilter(_HideDeliberateDrops())
-
-
-class Reply(Exception):
-    """Ends a handler early with a ready response (auth failures, throttles, bad input)."""
-
-    def __init__(self, response: Response) -> None:
-        super().__init__(response.status_code)
-        self.response = response
 
 
 def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -148,23 +141,8 @@ class CrmApp:
             (UPDATE_PATH, "POST", self.update),
             ("/api/phone/telemetry/", "POST", self.telemetry),
             ("/api/phone/logs/", "POST", self.logs),
-            ("/", "GET", self.page),
-            ("/sim/users", "POST", self.sim_users),
-            ("/sim/users", "GET", self.sim_user_list),
-            ("/sim/commands", "POST", self.sim_create_command),
-            ("/sim/commands", "GET", self.sim_commands),
-            ("/sim/commands/{cid}", "GET", self.sim_command),
-            ("/sim/qr", "POST", self.sim_qr),
-            ("/sim/qr/status", "GET", self.sim_qr_status),
-            ("/sim/qr/image", "GET", self.sim_qr_image),
-            ("/sim/devices", "GET", self.sim_devices),
-            ("/sim/requests", "GET", self.sim_requests),
-            ("/sim/faults", "GET", self.sim_faults),
-            ("/sim/faults", "POST", self.sim_set_faults),
-            ("/sim/reset", "POST", self.sim_reset),
-            ("/sim/telemetry", "GET", self.sim_telemetry),
-            ("/sim/logs", "GET", self.sim_logs),
         ]
+        api += Control(self).routes()
         routes = [Route(p, self._guard(h), methods=[m]) for p, m, h in api]
         self.router = Starlette(
             routes=routes,
@@ -206,7 +184,14 @@ class CrmApp:
                     scope, receive, send
                 )
                 return
-            await self.router(scope, receive, send)
+
+            async def send_flushed(message: Message) -> None:
+                # Changes reach the state file before the caller hears they were made.
+                if message["type"] == "http.response.body" and not message.get("more_body"):
+                    self.state.flush()
+                await send(message)
+
+            await self.router(scope, receive, send_flushed)
             return
         await self._serve_logged(scope, receive, send, path, ip)
 
@@ -230,14 +215,15 @@ class CrmApp:
             # Read the body up front so the result is recorded even when a limiter refuses it.
             body, receive = await _buffer_body(receive)
 
-        async def send_noting_status(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                entry["status"] = message["status"]
-            await send(message)
+        finished = False
 
-        try:
-            await self._serve_api(scope, receive, send_noting_status, path, ip, entry)
-        finally:
+        def finish() -> None:
+            # Runs before the last byte goes out, so a test that just got its answer already
+            # finds the request (and a posted result) in the log.
+            nonlocal finished
+            if finished:
+                return
+            finished = True
             entry["ms"] = round((time.perf_counter() - started) * 1000, 2)
             if entry.get("fault") == "drop":
                 entry["status"] = None
@@ -245,6 +231,18 @@ class CrmApp:
             if body is not None:
                 self._record_update(body, entry["status"])
             self.state.flush()
+
+        async def send_logged(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                entry["status"] = message["status"]
+            elif message["type"] == "http.response.body" and not message.get("more_body", False):
+                finish()
+            await send(message)
+
+        try:
+            await self._serve_api(scope, receive, send_logged, path, ip, entry)
+        finally:
+            finish()
 
     async def _serve_api(
         self, scope: Scope, receive: Receive, send: Send, path: str, ip: str, entry: dict[str, Any]
@@ -262,6 +260,9 @@ class CrmApp:
             page = f"<html><body><h1>{status} Injected fault</h1></body></html>"
             await HTMLResponse(page, status_code=status)(scope, receive, send)
             return
+        # The wall counts every /api/phone/* request from the address — qr/exchange and
+        # qr/status included (the spec names no exception), unauthenticated ones too, since it
+        # sits in front of the views; /api/token/* has its own login limit instead.
         counted = self.production and path.startswith("/api/phone/")
         if counted and not self.ip_limiter.admit(ip, self.state.clock()):
             entry["limited_by"] = "ip"
@@ -272,7 +273,7 @@ class CrmApp:
     def _record_update(self, body: bytes, status: int | None) -> None:
         try:
             parsed: Any = json.loads(body) if body else None
-        except ValueError:
+        except (ValueError, RecursionError):
             parsed = body.decode("utf-8", "replace")
         raw = parsed.get("call_request_id") if isinstance(parsed, dict) else None
         key = str(raw)
@@ -314,7 +315,7 @@ class CrmApp:
             raise Reply(_detail(415, f'Неподдерживаемый тип данных "{media}" в запросе.'))
         try:
             return json.loads(raw)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             raise Reply(_detail(400, f"Ошибка разбора JSON - {exc}")) from exc
 
     async def _object(self, request: Request) -> dict[str, Any]:
@@ -378,6 +379,7 @@ class CrmApp:
             raise Reply(_throttled(wait))
 
     def _login_limit(self, request: Request) -> None:
+        # Production only: the seed document names no login limit; seed_rate covers the API.
         if not self.production:
             return
         ip = request.client.host if request.client else ""
@@ -521,6 +523,7 @@ class CrmApp:
             if self.production:
                 # The production view dereferences a device it never found: an HTML 500.
                 return HTMLResponse(DJANGO_500, status_code=500)
+            # The seed names no answer for this; a clean JSON refusal, as pull gives.
             return _detail(403, NO_DEVICE)
         return _json(
             200,
@@ -695,98 +698,6 @@ class CrmApp:
         self.state.add_logs(user, clean)
         return _json(200, {"ok": True, "saved": len(clean)})
 
-    # ---- the operator page and the /sim/ control API ---------------------------------------
-
-    async def page(self, request: Request) -> Response:
-        return HTMLResponse(PAGE_HTML)
-
-    async def _sim_object(self, request: Request) -> dict[str, Any]:
-        try:
-            data = json.loads(await request.body() or b"{}")
-        except ValueError as exc:
-            raise Reply(_detail(400, f"body is not JSON: {exc}")) from exc
-        if not isinstance(data, dict):
-            raise Reply(_detail(400, "body must be a JSON object"))
-        return data
-
-    async def sim_users(self, request: Request) -> Response:
-        data = await self._sim_object(request)
-        username, password = data.get("username"), data.get("password")
-        if not isinstance(username, str) or not username or not isinstance(password, str):
-            return _detail(400, "username and password (strings) are required")
-        user = self.state.add_user(
-            username, password, bool(data.get("is_admin")), bool(data.get("locked"))
-        )
-        return _json(200, user)
-
-    async def sim_user_list(self, request: Request) -> Response:
-        return _json(200, self.state.users_view())
-
-    async def sim_create_command(self, request: Request) -> Response:
-        data = await self._sim_object(request)
-        username, phone, note = data.get("username"), data.get("phone"), data.get("note")
-        company, contact = data.get("company_id"), data.get("contact_id")
-        if not isinstance(username, str) or not isinstance(phone, str) or not phone.strip():
-            return _detail(400, "username and phone (strings) are required")
-        if note is not None and not isinstance(note, str):
-            return _detail(400, "note must be a string")
-        if not all(
-            v is None or (isinstance(v, int) and not isinstance(v, bool))
-            for v in (company, contact)
-        ):
-            return _detail(400, "company_id and contact_id must be integers")
-        try:
-            cid, duplicate = self.state.create_command(username, phone, note, company, contact)
-        except KeyError:
-            return _detail(404, f"no user {username!r}")
-        return _json(200, {"id": cid, "deduplicated": duplicate, "phone": normalise_phone(phone)})
-
-    async def sim_commands(self, request: Request) -> Response:
-        return _json(200, self.state.command_views())
-
-    async def sim_command(self, request: Request) -> Response:
-        view = self.state.command_view(request.path_params["cid"])
-        return _json(200, view) if view else _detail(404, "no such command")
-
-    async def sim_qr(self, request: Request) -> Response:
-        data = await self._sim_object(request)
-        username = data.get("username")
-        if not isinstance(username, str):
-            return _detail(400, "username (string) is required")
-        try:
-            qr = self.state.create_qr(username)
-        except KeyError:
-            return _detail(404, f"no user {username!r}")
-        return _json(200, {"token": qr.token, "expires_at": utc(qr.expires_at)})
-
-    async def sim_qr_status(self, request: Request) -> Response:
-        return _json(200, {"status": self.state.qr_status(request.query_params.get("token", ""))})
-
-    async def sim_qr_image(self, request: Request) -> Response:
-        token = request.query_params.get("token", "")
-        if not token:
-            return _detail(400, "token is required")
-        return Response(qr_svg(token), media_type="image/svg+xml")
-
-    async def sim_devices(self, request: Request) -> Response:
-        return _json(200, self.state.devices_view())
-
-    async def sim_requests(self, request: Request) -> Response:
-        return _json(200, self.state.requests_view())
-
-    async def sim_faults(self, request: Request) -> Response:
-        return _json(200, self.state.faults_view())
-
-    async def sim_set_faults(self, request: Request) -> Response:
-        try:
-            return _json(200, self.state.set_faults(await self._sim_object(request)))
-        except ValueError as exc:
-            return _detail(400, str(exc))
-
-    async def sim_reset(self, request: Request) -> Response:
-        self.reset()
-        return _json(200, {"ok": True})
-
     def reset(self) -> None:
         self.state.reset()
         self.ip_limiter.clear()
@@ -795,12 +706,6 @@ class CrmApp:
             throttles.append(self.seed_throttle)
         for throttle in throttles:
             throttle.clear()
-
-    async def sim_telemetry(self, request: Request) -> Response:
-        return _json(200, self.state.copy_telemetry())
-
-    async def sim_logs(self, request: Request) -> Response:
-        return _json(200, self.state.copy_logs())
 
 
 async def _buffer_body(receive: Receive) -> tuple[bytes, Receive]:

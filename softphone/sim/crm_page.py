@@ -13,10 +13,10 @@ from typing import Final
 import segno
 
 
-def qr_svg(token: str) -> bytes:
+def qr_png(token: str) -> bytes:
     """The QR code of the raw token string (not a URL, not JSON), as the production CRM draws it."""
     buffer = io.BytesIO()
-    segno.make_qr(token, error="m").save(buffer, kind="svg", scale=6, border=4, xmldecl=False)
+    segno.make_qr(token, error="m").save(buffer, kind="png", scale=6, border=4)
     return buffer.getvalue()
 
 
@@ -85,10 +85,15 @@ async function api(method, path, body) {
   return data;
 }
 
-function cell(text) {
+function cell(text, title) {
   const td = document.createElement("td");
   td.textContent = text === null || text === undefined ? "" : String(text);
+  if (title) td.title = title;
   return td;
+}
+
+function clock(iso) {
+  return iso ? new Date(iso).toLocaleTimeString() : "";
 }
 
 async function loadUsers() {
@@ -103,8 +108,10 @@ async function loadCommands() {
   const rows = commands.reverse().map((c) => {
     const tr = document.createElement("tr");
     const r = c.result || {};
-    tr.append(cell(c.id), cell(c.username), cell(c.phone), cell(c.note), cell(c.created_at),
-      cell(c.state), cell(c.consumed_at), cell(c.device_id), cell(r.call_status),
+    // Ids are long UUIDs in production: show the start, keep the whole id as a tooltip.
+    tr.append(cell(c.id.slice(0, 8), c.id), cell(c.username), cell(c.phone), cell(c.note),
+      cell(clock(c.created_at), c.created_at), cell(c.state),
+      cell(clock(c.consumed_at), c.consumed_at), cell(c.device_id), cell(r.call_status),
       cell(r.call_duration_seconds), cell(r.action_source), cell(c.updates.length));
     return tr;
   });
@@ -134,7 +141,8 @@ async function showQr() {
   img.alt = "QR login code";
   img.src = "/sim/qr/image?token=" + encodeURIComponent(qrToken);
   $("qr-box").replaceChildren(img);
-  $("qr-state").textContent = "Отсканируйте код в программе (действует до " + made.expires_at + ")";
+  const until = clock(made.expires_at);
+  $("qr-state").textContent = "Покажите код программе (действует до " + until + ")";
   $("qr-state").className = "";
   // Mint a fresh code before this one expires: 30 s early, or at 80% of a short life.
   const life = Date.parse(made.expires_at) - Date.now();
@@ -155,7 +163,11 @@ async function checkQr() {
 }
 
 $("qr-show").addEventListener("click", showQr);
-loadUsers().then(loadCommands);
+// Opening the page as /#qr shows a code at once (handy for a demo screen).
+loadUsers().then(() => {
+  loadCommands();
+  if (location.hash === "#qr") showQr();
+});
 setInterval(loadCommands, 2000);
 </script>
 </body>

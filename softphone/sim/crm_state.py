@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import logging
 import os
 import re
 import secrets
@@ -29,6 +30,8 @@ from softphone.sim.crm_wire import iso
 
 Profile = Literal["production", "seed"]
 TokenType = Literal["access", "refresh"]
+
+log = logging.getLogger("softphone.sim.crm")
 
 #: Request-log entries kept (oldest dropped first).
 REQUEST_LOG_SIZE = 20_000
@@ -161,8 +164,17 @@ class CrmState:
         self._lock = threading.RLock()
         self._dirty = False
         self._reset_locked()
-        if options.state_file is not None and options.state_file.exists():
-            self._load(options.state_file)
+        if options.state_file is not None:
+            if options.state_file.exists():
+                self._load(options.state_file)
+            # Write once now, so an unwritable path is a clear error at start, not mid-request.
+            self._dirty = True
+            try:
+                self._write(options.state_file)
+            except OSError as exc:
+                raise ValueError(
+                    f"cannot write the state file {options.state_file}: {exc}"
+                ) from exc
 
     # ---- lifecycle -------------------------------------------------------------------------
 
@@ -224,16 +236,17 @@ class CrmState:
                 for u in self.users.values()
             ]
 
+    def lock_user(self, username: str) -> None:
+        with self._lock:
+            self.users[username].locked = True
+            self._dirty = True
+
     def check_password(self, username: str, password: str) -> User | None:
         with self._lock:
             user = self.users.get(username)
             if user is None or not secrets.compare_digest(user.password, password):
                 return None
             return user
-
-    def user_by_id(self, user_id: str) -> User | None:
-        with self._lock:
-            return next((u for u in self.users.values() if u.user_id == user_id), None)
 
     def _mint(self, user: User, kind: TokenType, now: float) -> tuple[str, str, float]:
         jti = uuid.uuid4().hex
@@ -264,12 +277,20 @@ class CrmState:
                 token,
                 self.secret,
                 algorithms=["HS256"],
-                options={"require": ["exp", "jti", "token_type", "user_id"], "verify_iat": False},
+                # PyJWT truncates a float `exp` to whole seconds; expiry is checked below instead.
+                options={
+                    "require": ["exp", "jti", "token_type", "user_id"],
+                    "verify_exp": False,
+                    "verify_iat": False,
+                },
             )
-        except jwt.ExpiredSignatureError as exc:
-            raise TokenError("Token is expired") from exc
         except jwt.PyJWTError as exc:
             raise TokenError("Token is invalid") from exc
+        exp = claims["exp"]
+        if isinstance(exp, bool) or not isinstance(exp, int | float):
+            raise TokenError("Token is invalid")
+        if exp <= self.clock():
+            raise TokenError("Token is expired")
         if claims["token_type"] != kind:
             raise TokenError("Token has wrong type")
         with self._lock:
@@ -583,8 +604,8 @@ class CrmState:
             return view
 
     def take_fault(self, path: str, roll: Callable[[], float]) -> tuple[str, int] | None:
-        """The fault this request meets, if any: ("latency", ms) is not one — see faults.latency_ms.
-        Returns ("drop", 0) or ("status", code)."""
+        """The fault this request meets: ("drop", 0), ("status", code) or None. A `fail_next`
+        rule for the path comes first; then the random shares, rolled with `roll`."""
         with self._lock:
             for rule in self.faults.fail_next:
                 if rule["path"] == path and rule["count"] > 0:
@@ -605,14 +626,26 @@ class CrmState:
         path = self.options.state_file
         if path is None:
             return
+        try:
+            self._write(path)
+        except OSError as exc:
+            # The state stays whole in memory and the next change tries again; serving goes on.
+            log.warning("cannot write the state file %s: %s", path, exc)
+
+    def _write(self, path: Path) -> None:
         with self._lock:
             if not self._dirty:
                 return
             data = self._dump_locked()
             self._dirty = False
         tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
-        os.replace(tmp, path)
+        try:
+            tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+            os.replace(tmp, path)
+        except OSError:
+            with self._lock:
+                self._dirty = True
+            raise
 
     def _dump_locked(self) -> dict[str, Any]:
         return {

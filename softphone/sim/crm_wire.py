@@ -14,6 +14,8 @@ import uuid
 from collections.abc import Collection
 from typing import Any, Final
 
+from starlette.responses import Response
+
 REQUIRED: Final = "Обязательное поле."
 NULL: Final = "Это поле не может быть null."
 BLANK: Final = "Это поле не может быть пустым."
@@ -30,6 +32,7 @@ NOT_OBJECT: Final = "Недопустимые данные. Ожидался dic
 _TRUE: Final = frozenset({True, "1", "true", "True", "TRUE", "yes", "on"})
 _FALSE: Final = frozenset({False, "0", "false", "False", "FALSE", "no", "off"})
 _INTEGRAL_DECIMAL: Final = re.compile(r"\.0*\s*$")
+_DATETIME_START: Final = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 
 Errors = dict[str, Any]
 
@@ -61,6 +64,14 @@ def not_dict_error(value: object) -> str:
 def json_kind(value: object) -> str:
     """The Python type name DRF puts in its messages (it reports the parsed JSON's type)."""
     return type(value).__name__
+
+
+class Reply(Exception):
+    """Ends a handler early with a ready response (auth failures, throttles, bad input)."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__(response.status_code)
+        self.response = response
 
 
 class Form:
@@ -206,6 +217,8 @@ class Form:
 
 def parse_datetime(text: str) -> dt.datetime | None:
     """ISO 8601 as DRF accepts it; a naive time is taken as UTC (the CRM runs with USE_TZ)."""
+    if not _DATETIME_START.match(text.strip()):
+        return None  # a bare date is not a datetime to DRF
     try:
         value = dt.datetime.fromisoformat(text.strip())
     except ValueError:
