@@ -130,6 +130,23 @@ class Settings(BaseModel):
     log_level: str = Field(
         default="INFO", title="Log level", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$"
     )
+    # The CRM's per-IP limiter and how the pull loop paces itself against it (crm-api.md).
+    rate_limit_requests: int = Field(
+        default=60, title="Server's per-IP request limit", ge=8, le=100_000
+    )
+    rate_window_s: float = Field(
+        default=60.0, title="Silence that resets the server's count (seconds)", gt=0, le=3600
+    )
+    poll_min_interval_s: float = Field(
+        default=2.0, title="Fastest pull pace against an instant server (seconds)", gt=0, le=60
+    )
+    poll_max_interval_s: float = Field(
+        default=15.0, title="Slowest pull pace before waiting out the limit (seconds)", gt=0, le=600
+    )
+    long_poll_detect_s: float = Field(
+        default=1.0, title="An empty answer held this long means long-poll (seconds)", gt=0, le=30
+    )
+    telemetry_enabled: bool = Field(default=True, title="Send diagnostics telemetry to the CRM")
 
 
 def load_settings(where: Paths) -> Settings:

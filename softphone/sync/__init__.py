@@ -1,0 +1,52 @@
+"""The CRM conversation: sessions, the pull loop, the outbox, heartbeats, telemetry, logs.
+
+The engine uses `CrmLink`; the rest is importable for tests and diagnostics. Nothing in this
+package imports the phone bridge, the call flow or Qt.
+"""
+
+from softphone.sync.api import (
+    AuthExpired,
+    CrmError,
+    InsecureServer,
+    RateLimited,
+    Rejected,
+    Unavailable,
+)
+from softphone.sync.auth import SignedOut
+from softphone.sync.clock import Clock
+from softphone.sync.events import (
+    CommandReceived,
+    OutboxChanged,
+    PollStatusChanged,
+    ServerMode,
+    SessionChanged,
+    SyncEvent,
+    SyncStatus,
+)
+from softphone.sync.events import (
+    RateLimited as RateLimitedEvent,
+)
+from softphone.sync.link import CrmLink
+from softphone.sync.reports import TelemetryItem, TelemetryType
+
+__all__ = [
+    "AuthExpired",
+    "Clock",
+    "CommandReceived",
+    "CrmError",
+    "CrmLink",
+    "InsecureServer",
+    "OutboxChanged",
+    "PollStatusChanged",
+    "RateLimited",
+    "RateLimitedEvent",
+    "Rejected",
+    "ServerMode",
+    "SessionChanged",
+    "SignedOut",
+    "SyncEvent",
+    "SyncStatus",
+    "TelemetryItem",
+    "TelemetryType",
+    "Unavailable",
+]

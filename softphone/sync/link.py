@@ -1,0 +1,390 @@
+"""`CrmLink`: the whole CRM conversation behind one small facade, for the engine and the CLI.
+
+It composes the session (`auth`), the device id, the pull loop (`poll`), the outbox drainer
+(`outbox`), the heartbeat timer and the telemetry batcher around one rate budget, so every
+request to `/api/phone/*` is counted in one place. It owns its tasks: `start()` creates them,
+`stop()` cancels them with a deadline and leaves nothing running.
+
+It must never import the flow, the phone bridge or Qt, and never hold a secret outside the
+keyring and the session.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import random
+from collections.abc import Awaitable, Callable
+from typing import Final
+
+import httpx
+
+from softphone import __version__
+from softphone.config import Settings
+from softphone.masking import mask, mask_device_id
+from softphone.model import CallCommand, utcnow
+from softphone.store import OutboxKind, Store
+from softphone.sync.api import CrmApi
+from softphone.sync.auth import Session, TokenVault
+from softphone.sync.budget import BudgetConfig, RateBudget, kind_of_path
+from softphone.sync.clock import Clock
+from softphone.sync.device import device_id as stored_device_id
+from softphone.sync.events import (
+    CommandReceived,
+    OutboxChanged,
+    SessionChanged,
+    SyncEvent,
+    SyncStatus,
+)
+from softphone.sync.outbox import Outbox
+from softphone.sync.poll import PullLoop
+from softphone.sync.reports import (
+    TELEMETRY_BATCH_MAX,
+    TelemetryItem,
+    TelemetryType,
+    heartbeat_body,
+    log_bodies,
+    telemetry_batches,
+    telemetry_wanted,
+)
+
+log = logging.getLogger("softphone.sync")
+
+__all__ = ["CrmLink"]
+
+#: Telemetry is written to the outbox at most this often (or when a batch is full).
+_TELEMETRY_FLUSH_S: Final = 120.0
+#: Pending outbox items older than this count as "stuck" in the heartbeat.
+_STUCK_AFTER_S: Final = 300.0
+_STOP_DEADLINE_S: Final = 5.0
+_PULL_GRACE_S: Final = 2.0
+_KV_BUDGET: Final = "crm.budget"
+
+
+class CrmLink:
+    """The CRM conversation. See the module docstring; the engine owns one."""
+
+    def __init__(
+        self,
+        store: Store,
+        settings: Settings,
+        *,
+        on_command: Callable[[CallCommand], Awaitable[None]],
+        on_event: Callable[[SyncEvent], None] | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        clock: Clock | None = None,
+        keyring_timeout: float = 3.0,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._store = store
+        self._settings = settings
+        self._on_command = on_command
+        self._on_event = on_event
+        self._transport = transport
+        self._clock = clock or Clock()
+        self._rng = rng or random.Random()
+        self._apis: dict[str, CrmApi] = {}
+        self.device_id = stored_device_id(store)
+        self.budget = RateBudget(
+            BudgetConfig(
+                limit=settings.rate_limit_requests,
+                window_s=settings.rate_window_s,
+                min_interval_s=settings.poll_min_interval_s,
+                max_interval_s=max(settings.poll_max_interval_s, settings.poll_min_interval_s),
+            ),
+            self._clock.monotonic,
+            rng=self._rng,
+        )
+        self._restore_budget()
+        self._vault = TokenVault(keyring_timeout)
+        self.session = Session(self._vault, self._api_for, self._session_changed)
+        self.poll = PullLoop(
+            self.session,
+            self.budget,
+            clock=self._clock,
+            device_id=self.device_id,
+            register=self._register_device,
+            on_command=self._command_arrived,
+            on_event=self._emit,
+            wait_seconds=settings.long_poll_wait_s,
+            detect_s=settings.long_poll_detect_s,
+            rng=self._rng,
+        )
+        self.outbox = Outbox(
+            store,
+            self.session,
+            self.budget,
+            clock=self._clock,
+            max_age_s=settings.outbox_max_age_days * 86_400,
+            on_change=self._outbox_event,
+            rng=self._rng,
+        )
+        self._telemetry: list[TelemetryItem] = []
+        self._telemetry_due = asyncio.Event()
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Resume a saved session (if any) and start the pull loop, drainer and heartbeat."""
+        if self._tasks:
+            return
+        if not self.session.signed_in:
+            await self.session.resume()
+        self.poll.allow_run()
+        for name, body in (
+            ("pull", self.poll.run),
+            ("outbox", self.outbox.run),
+            ("heartbeat", self._heartbeat_loop),
+            ("telemetry", self._telemetry_loop),
+        ):
+            task = asyncio.get_running_loop().create_task(body(), name=f"crm-{name}")
+            self._tasks.add(task)
+
+    async def stop(self) -> None:
+        """Stop every task (with a deadline), keep unsent telemetry, close connections.
+
+        The pull loop is first asked to finish the pull in flight: the server may already have
+        handed out its command. Only a pull still held after a short grace is cancelled (a
+        long-polling server does not hand a command to a client that has gone).
+        """
+        tasks, self._tasks = self._tasks, set()
+        self.poll.request_stop()
+        pulling = [t for t in tasks if t.get_name() == "crm-pull"]
+        if pulling and self.poll.in_flight:
+            await asyncio.wait(pulling, timeout=_PULL_GRACE_S)
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            _done, pending = await asyncio.wait(tasks, timeout=_STOP_DEADLINE_S)
+            for task in pending:
+                log.warning("task %s did not stop in time", task.get_name())
+        self._flush_telemetry()
+        self._save_budget()
+        await self.session.aclose()
+        apis, self._apis = list(self._apis.values()), {}
+        for api in apis:
+            await api.aclose()
+
+    # -- sessions -----------------------------------------------------------------------------
+
+    async def login_password(self, server_url: str, username: str, password: str) -> None:
+        """Sign in by password. A refusal raises `Rejected` with the server's own `detail`."""
+        await self.session.login_password(server_url, username, password)
+
+    async def login_qr(self, server_url: str, token: str) -> None:
+        """Sign in with the token of the CRM's QR code."""
+        await self.session.login_qr(server_url, token)
+
+    async def logout(self) -> None:
+        await self.session.logout(self.device_id)
+
+    # -- commands in --------------------------------------------------------------------------
+
+    def set_phone_busy(self, busy: bool) -> None:
+        """Pause pulls while the phone is in a call (no command could be dialled anyway)."""
+        self.poll.set_busy(busy)
+
+    # -- things out ---------------------------------------------------------------------------
+
+    def outbox_changed(self) -> None:
+        """Something was written to the outbox: look at it now."""
+        self.outbox.wake()
+
+    async def retry_dead(self, item_id: int) -> None:
+        self._store.revive(item_id)
+        self._outbox_event()
+        self.outbox.wake()
+
+    async def discard_dead(self, item_id: int) -> None:
+        self._store.discard(item_id)
+        self._outbox_event()
+
+    def record_telemetry(self, item: TelemetryItem) -> None:
+        """Queue one telemetry item (none about 429s or telemetry itself; batched, durable)."""
+        if not self._settings.telemetry_enabled or not telemetry_wanted(item):
+            return
+        self._telemetry.append(item)
+        if len(self._telemetry) >= TELEMETRY_BATCH_MAX:
+            self._telemetry_due.set()
+
+    async def send_log_bundle(self, text: str, source: str = "support_report") -> None:
+        """Mask `text`, split it to fit the server, and queue it for delivery."""
+        for body in log_bodies(self.device_id, text, source=source, now=self._clock.wall()):
+            self._store.enqueue(OutboxKind.LOG, body)
+        self.outbox.wake()
+
+    # -- the snapshot -------------------------------------------------------------------------
+
+    def status(self) -> SyncStatus:
+        tokens = self.session.tokens
+        metrics = self.poll.metrics
+        stats = self._store.outbox_stats(self._clock.wall())
+        now = self._clock.monotonic()
+        locked = self.budget.locked_until(now)
+        limited_until = metrics.rate_limited_until
+        if locked is not None:
+            limited_until = self._clock.wall() + (locked - now)
+        return SyncStatus(
+            signed_in=tokens is not None,
+            username=tokens.username if tokens else "",
+            server_url=tokens.server_url if tokens else self._settings.server_url,
+            session_only=self.session.session_only,
+            device_id=mask_device_id(self.device_id),
+            server_mode=metrics.mode,
+            last_poll_code=metrics.last_code,
+            last_poll_at=metrics.last_poll_at,
+            next_poll_at=metrics.next_poll_at,
+            poll_latency_ms=metrics.latency_ms,
+            phone_busy=self.poll.busy,
+            rate_limited=limited_until is not None,
+            rate_limited_until=limited_until,
+            count_429=self.budget.count_429,
+            locked_out_total_s=self.budget.locked_out_total_s,
+            budget_used=self.budget.used(now),
+            budget_limit=self.budget.config.ceiling,
+            outbox_pending=stats.pending,
+            outbox_dead=stats.dead,
+            last_error=mask(metrics.last_error or self.outbox.last_error or "") or None,
+        )
+
+    # -- internals ----------------------------------------------------------------------------
+
+    def _api_for(self, server_url: str) -> CrmApi:
+        key = server_url.strip().rstrip("/")
+        api = self._apis.get(key)
+        if api is None:
+            api = CrmApi(
+                key,
+                allow_plain_http=self._settings.allow_plain_http,
+                transport=self._transport,
+                on_send=self._request_sent,
+                on_answer=self._request_answered,
+            )
+            self._apis[key] = api
+        return api
+
+    def _request_sent(self, path: str) -> None:
+        kind = kind_of_path(path)
+        if kind is not None:
+            self.budget.note_sent(kind, self._clock.monotonic())
+
+    def _request_answered(self, path: str, status: int, seconds: float) -> None:
+        if kind_of_path(path) is not None:
+            self.budget.note_answered(status, self._clock.monotonic())
+        if status == 0 or status >= 500:
+            self.record_telemetry(
+                TelemetryItem(
+                    type=TelemetryType.ERROR,
+                    ts=utcnow(),
+                    endpoint=path,
+                    http_code=status or None,
+                    value_ms=int(seconds * 1000),
+                )
+            )
+
+    def _save_budget(self) -> None:
+        """Keep the request count for the next start: the server's count does not reset
+        because this process did."""
+        count, age = self.budget.snapshot()
+        if count:
+            wall = self._clock.wall() - age
+            self._store.set_value(_KV_BUDGET, json.dumps({"count": count, "last_at": wall}))
+
+    def _restore_budget(self) -> None:
+        raw = self._store.get_value(_KV_BUDGET)
+        if raw is None:
+            return
+        try:
+            data = json.loads(raw)
+            count, last_at = int(data["count"]), float(data["last_at"])
+        except (ValueError, KeyError, TypeError):
+            return  # an unreadable note is as good as none: the count then starts at zero
+        self.budget.restore(count, max(0.0, self._clock.wall() - last_at))
+
+    async def _register_device(self) -> None:
+        await self.session.call(
+            lambda access: self.session.api.register_device(
+                access, self.device_id, self._settings.device_name
+            )
+        )
+        log.info("device %s registered", self.device_id)
+
+    async def _command_arrived(self, command: CallCommand) -> None:
+        await self._on_command(command)
+        self._emit(CommandReceived(command))
+        created = command.created_at_time()
+        if created is not None:
+            delay_ms = max(0, int((utcnow() - created).total_seconds() * 1000))
+            self.record_telemetry(
+                TelemetryItem(
+                    type=TelemetryType.LATENCY,
+                    ts=utcnow(),
+                    endpoint="/api/phone/calls/pull/",
+                    http_code=200,
+                    value_ms=delay_ms,
+                    extra={"what": "command_delivery", "mode": self.poll.metrics.mode.value},
+                )
+            )
+
+    def _session_changed(self, signed_in: bool, reason: str | None) -> None:
+        tokens = self.session.tokens
+        if signed_in:
+            self.poll.session_changed()
+            self.outbox.wake()
+        self._emit(SessionChanged(signed_in, tokens.username if tokens else "", reason))
+
+    def _outbox_event(self) -> None:
+        stats = self._store.outbox_stats(self._clock.wall())
+        self._emit(OutboxChanged(stats.pending, stats.dead))
+
+    def _emit(self, event: SyncEvent) -> None:
+        if self._on_event is None:
+            return
+        try:
+            self._on_event(event)
+        except Exception:
+            log.exception("an event handler failed on %s", type(event).__name__)
+
+    def heartbeat_body(self) -> dict[str, object]:
+        stats = self._store.outbox_stats(self._clock.wall())
+        stuck = dict(stats.dead_by_kind)
+        if (stats.oldest_pending_age_s or 0.0) > _STUCK_AFTER_S:
+            for kind, count in stats.pending_by_kind.items():
+                stuck[kind] = stuck.get(kind, 0) + count
+        metrics = self.poll.metrics
+        return heartbeat_body(
+            device_id=self.device_id,
+            device_name=self._settings.device_name,
+            app_version=__version__,
+            last_poll_code=metrics.last_code,
+            last_poll_at=metrics.last_poll_at,
+            encryption_enabled=not self.session.session_only,
+            stuck_by_type=stuck,
+            oldest_stuck_age_s=stats.oldest_pending_age_s,
+        )
+
+    async def _heartbeat_loop(self) -> None:
+        while True:
+            await self.session.wait_signed_in()
+            # One heartbeat waits in the outbox at a time: a newer one replaces it.
+            self._store.enqueue(OutboxKind.HEARTBEAT, self.heartbeat_body(), dedupe_key="heartbeat")
+            self.outbox.wake()
+            await asyncio.sleep(self._settings.heartbeat_minutes * 60 * self._rng.uniform(0.9, 1.1))
+
+    def _flush_telemetry(self) -> None:
+        items, self._telemetry = self._telemetry, []
+        for body in telemetry_batches(self.device_id, items):
+            self._store.enqueue(OutboxKind.TELEMETRY, body)
+
+    async def _telemetry_loop(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(_TELEMETRY_FLUSH_S):
+                    await self._telemetry_due.wait()
+            self._telemetry_due.clear()
+            if self._telemetry:
+                self._flush_telemetry()
+                self.outbox.wake()

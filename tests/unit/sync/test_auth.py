@@ -1,0 +1,265 @@
+"""Sessions: sign-in, the keyring with a timeout, and the single-flight rotating refresh."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+
+import httpx
+import keyring
+import pytest
+from keyring.backend import KeyringBackend
+
+from softphone.sync.api import CrmApi, Rejected, Unavailable
+from softphone.sync.auth import KEYRING_SERVICE, Session, SessionTokens, SignedOut, TokenVault
+from tests.support.memory_keyring import MemoryKeyring
+from tests.unit.sync.fake_crm import FakeCrm
+
+URL = "https://crm.example.com"
+QR = "qr-token-" + "z" * 40
+
+
+def make_session(crm: FakeCrm, vault: TokenVault | None = None) -> tuple[Session, list[bool]]:
+    changes: list[bool] = []
+    apis: dict[str, CrmApi] = {}
+
+    def api_for(url: str) -> CrmApi:
+        return apis.setdefault(url, CrmApi(url, transport=crm.transport))
+
+    session = Session(
+        vault or TokenVault(1.0), api_for, lambda signed_in, _r: changes.append(signed_in)
+    )
+    return session, changes
+
+
+def stored(backend: MemoryKeyring) -> SessionTokens | None:
+    text = backend.secrets.get((KEYRING_SERVICE, "session"))
+    return None if text is None else SessionTokens.from_json(text)
+
+
+async def test_qr_login_keeps_the_session_in_the_keyring(memory_keyring: MemoryKeyring) -> None:
+    crm = FakeCrm()
+    session, changes = make_session(crm)
+    await session.login_qr(URL, f"  {QR}\n")
+    tokens = stored(memory_keyring)
+    assert tokens is not None
+    assert (tokens.username, tokens.refresh) == ("op1", crm.refresh)
+    assert changes == [True]
+    assert not session.session_only
+
+
+async def test_a_refused_password_login_surfaces_the_servers_detail() -> None:
+    crm = FakeCrm()
+    detail = "JWT вход по логину и паролю отключён. Используйте QR-вход."
+    crm.override = lambda req, _b: (
+        httpx.Response(403, json={"detail": detail}) if req.url.path == "/api/token/" else None
+    )
+    session, _ = make_session(crm)
+    with pytest.raises(Rejected) as caught:
+        await session.login_password(URL, "op1", "pw1")
+    assert str(caught.value) == detail
+    assert not session.signed_in
+
+
+async def test_ten_concurrent_401s_cause_exactly_one_refresh(memory_keyring: MemoryKeyring) -> None:
+    crm = FakeCrm()
+    session, _ = make_session(crm)
+    await session.login_password(URL, "op1", "pw1")
+    crm.expire_access_now = True
+    crm.refresh_delay = 0.05
+    results = await asyncio.gather(
+        *(
+            session.call(lambda a: session.api.post("/api/phone/telemetry/", a, {}))
+            for _ in range(10)
+        )
+    )
+    assert results == [{"ok": True}] * 10
+    assert crm.count("/api/token/refresh/") == 1
+    assert session.refresh_count == 1
+
+
+async def test_the_rotated_refresh_token_is_stored_and_used_next_time(
+    memory_keyring: MemoryKeyring,
+) -> None:
+    crm = FakeCrm()
+    session, changes = make_session(crm)
+    await session.login_password(URL, "op1", "pw1")
+    for _ in range(20):
+        crm.expire_access_now = True
+        await session.call(lambda a: session.api.post("/api/phone/telemetry/", a, {}))
+        tokens = stored(memory_keyring)
+        assert tokens is not None and tokens.refresh == crm.refresh
+    assert crm.count("/api/token/refresh/") == 20
+    assert changes == [True]  # never signed out on the way
+
+
+async def test_a_401_on_refresh_ends_the_session_and_clears_the_keyring(
+    memory_keyring: MemoryKeyring,
+) -> None:
+    crm = FakeCrm()
+    session, changes = make_session(crm)
+    await session.login_password(URL, "op1", "pw1")
+    crm.refresh_fault = 401
+    crm.expire_access_now = True
+    with pytest.raises(SignedOut):
+        await session.call(lambda a: session.api.post("/api/phone/telemetry/", a, {}))
+    assert not session.signed_in
+    assert stored(memory_keyring) is None
+    assert changes == [True, False]
+    with pytest.raises(SignedOut):
+        await session.call(lambda a: session.api.post("/api/phone/telemetry/", a, {}))
+    assert crm.calls[-1] == ("POST", "/api/token/refresh/")  # nothing sent after that
+
+
+@pytest.mark.parametrize("status", [500, 502, 429])
+async def test_server_trouble_during_refresh_keeps_the_session(status: int) -> None:
+    crm = FakeCrm()
+    session, changes = make_session(crm)
+    await session.login_password(URL, "op1", "pw1")
+    crm.refresh_fault = status
+    crm.expire_access_now = True
+    with pytest.raises(Exception) as caught:
+        await session.call(lambda a: session.api.post("/api/phone/telemetry/", a, {}))
+    assert not isinstance(caught.value, SignedOut)
+    assert session.signed_in and changes == [True]
+    crm.refresh_fault = None
+    assert await session.call(lambda a: session.api.post("/api/phone/telemetry/", a, {})) == {
+        "ok": True
+    }
+
+
+async def test_a_network_error_during_refresh_keeps_the_session() -> None:
+    crm = FakeCrm()
+    session, _ = make_session(crm)
+    await session.login_password(URL, "op1", "pw1")
+
+    def drop(request: httpx.Request, _body: object) -> httpx.Response | None:
+        if request.url.path == "/api/token/refresh/":
+            raise httpx.ConnectError("network down")
+        return None
+
+    crm.override = drop
+    crm.expire_access_now = True
+    with pytest.raises(Unavailable):
+        await session.call(lambda a: session.api.post("/api/phone/telemetry/", a, {}))
+    assert session.signed_in
+
+
+async def test_a_cancelled_caller_does_not_abandon_the_refresh(
+    memory_keyring: MemoryKeyring,
+) -> None:
+    crm = FakeCrm()
+    session, _ = make_session(crm)
+    await session.login_password(URL, "op1", "pw1")
+    crm.expire_access_now = True
+    crm.refresh_delay = 0.1
+    caller = asyncio.ensure_future(
+        session.call(lambda a: session.api.post("/api/phone/telemetry/", a, {}))
+    )
+    await asyncio.sleep(0.03)
+    caller.cancel()
+    await session.aclose()  # waits for the refresh in flight
+    tokens = stored(memory_keyring)
+    assert tokens is not None and tokens.refresh == crm.refresh
+    assert session.access() == crm.access
+
+
+async def test_a_new_process_resumes_the_saved_session(memory_keyring: MemoryKeyring) -> None:
+    crm = FakeCrm()
+    first, _ = make_session(crm)
+    await first.login_password(URL, "op1", "pw1")
+    second, _ = make_session(crm)
+    assert await second.resume()
+    assert second.access() == crm.access
+    assert second.tokens is not None and second.tokens.username == "op1"
+
+
+class LockedKeyring(KeyringBackend):
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.release = threading.Event()
+
+    def get_password(self, service: str, username: str) -> str | None:
+        self.release.wait(5)
+        return None
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.release.wait(5)
+
+    def delete_password(self, service: str, username: str) -> None:
+        self.release.wait(5)
+
+
+async def test_a_locked_keyring_does_not_hang_and_the_session_goes_session_only(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    locked = LockedKeyring()
+    keyring.set_keyring(locked)
+    try:
+        crm = FakeCrm()
+        session, _ = make_session(crm, TokenVault(0.2))
+        async with asyncio.timeout(3):
+            assert not await session.resume()
+            await session.login_qr(URL, QR)
+        assert session.signed_in and session.session_only
+        assert "keyring" in caplog.text
+    finally:
+        locked.release.set()
+
+
+class BrokenKeyring(MemoryKeyring):
+    def set_password(self, service: str, username: str, password: str) -> None:
+        raise keyring.errors.KeyringError("no backend")
+
+
+async def test_without_a_working_keyring_tokens_live_in_memory_only(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    broken = BrokenKeyring()
+    keyring.set_keyring(broken)
+    crm = FakeCrm()
+    session, _ = make_session(crm)
+    await session.login_password(URL, "op1", "pw1")
+    assert session.session_only and session.signed_in
+    assert broken.secrets == {}
+    assert crm.access not in caplog.text and crm.refresh not in caplog.text
+
+
+async def test_logout_tells_the_server_and_forgets_the_tokens(
+    memory_keyring: MemoryKeyring,
+) -> None:
+    crm = FakeCrm()
+    session, _ = make_session(crm)
+    await session.login_password(URL, "op1", "pw1")
+    refresh = crm.refresh
+    await session.logout("dev-123456789")
+    assert ("POST", "/api/phone/logout/") in crm.calls
+    body = next(b for p, b in crm.bodies if p == "/api/phone/logout/")
+    assert body == {"refresh": refresh, "device_id": "dev-123456789"}
+    assert stored(memory_keyring) is None and not session.signed_in
+
+
+def test_session_tokens_never_show_in_their_repr() -> None:
+    tokens = SessionTokens(URL, "op1", "acc-secret", "ref-secret")
+    assert "secret" not in repr(tokens)
+    assert json.loads(tokens.to_json())["refresh"] == "ref-secret"
+
+
+async def test_a_refresh_rotated_by_another_process_is_taken_up_not_a_sign_out(
+    memory_keyring: MemoryKeyring,
+) -> None:
+    crm = FakeCrm()
+    window, changes = make_session(crm)
+    await window.login_password(URL, "op1", "pw1")
+    cli, _ = make_session(crm)
+    assert await cli.resume()
+    crm.expire_access_now = True
+    await cli.call(lambda a: cli.api.post("/api/phone/telemetry/", a, {}))  # the CLI rotates
+    # The window's access token is now stale too (the fake accepts only the newest).
+    answer = await window.call(lambda a: window.api.post("/api/phone/telemetry/", a, {}))
+    assert answer == {"ok": True}
+    assert window.signed_in and changes == [True]
+    assert window.tokens is not None and window.tokens.refresh == crm.refresh

@@ -1,0 +1,216 @@
+"""The rate-budget planner against a model of the production per-IP limiter."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from softphone.sync.budget import BudgetConfig, RateBudget, RequestKind, kind_of_path
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class LimiterModel:
+    """The production limiter as crm-api.md describes it: the limit-th counted request of a run
+    is refused; each counted request restarts a window-long expiry; refusals are not counted."""
+
+    def __init__(self, limit: int, window: float) -> None:
+        self.limit, self.window = limit, window
+        self.count = 0
+        self.expires = 0.0
+        self.refused = 0
+
+    def arrive(self, now: float) -> int:
+        if now >= self.expires:
+            self.count = 0
+        if self.count + 1 >= self.limit:
+            self.refused += 1
+            return 429
+        self.count += 1
+        self.expires = now + self.window
+        return 200
+
+
+def test_results_may_use_the_whole_run_but_pulls_stop_earlier() -> None:
+    clock = FakeClock()
+    budget = RateBudget(BudgetConfig(limit=60, window_s=60), clock)
+    for _ in range(budget.config.pull_ceiling):
+        assert budget.delay(RequestKind.PULL) == 0
+        budget.note_sent(RequestKind.PULL)
+        budget.note_answered(204)
+    assert budget.delay(RequestKind.PULL) > 0
+    assert budget.delay(RequestKind.HEARTBEAT) > 0
+    assert budget.delay(RequestKind.RESULT) == 0
+    for _ in range(budget.config.result_reserve):
+        budget.note_sent(RequestKind.RESULT)
+        budget.note_answered(200)
+    assert budget.used() == budget.config.ceiling < 59
+    assert budget.delay(RequestKind.RESULT) == pytest.approx(budget.config.quiet_s)
+
+
+def test_a_window_of_silence_resets_the_count() -> None:
+    clock = FakeClock()
+    budget = RateBudget(BudgetConfig(limit=60, window_s=60), clock)
+    for _ in range(30):
+        budget.note_sent(RequestKind.PULL)
+        budget.note_answered(204)
+    assert budget.used() == 30
+    clock.now += 59
+    assert budget.used() == 30
+    clock.now += budget.config.quiet_s
+    assert budget.used() == 0
+    budget.note_sent(RequestKind.PULL)
+    assert budget.used() == 1
+
+
+def test_pull_interval_follows_the_budget_left() -> None:
+    clock = FakeClock()
+    budget = RateBudget(BudgetConfig(limit=60, window_s=60, min_interval_s=2.0), clock)
+    fresh = budget.pull_interval()
+    for _ in range(30):
+        budget.note_sent(RequestKind.PULL)
+    half = budget.pull_interval()
+    for _ in range(budget.config.pull_ceiling - 30):
+        budget.note_sent(RequestKind.PULL)
+    spent = budget.pull_interval()
+    assert fresh == pytest.approx(2.0)
+    assert fresh < half <= budget.config.max_interval_s
+    assert spent == pytest.approx(budget.config.quiet_s)
+
+
+def test_a_429_is_not_counted_and_does_not_stretch_the_run() -> None:
+    clock = FakeClock()
+    budget = RateBudget(BudgetConfig(limit=60, window_s=60), clock)
+    budget.note_sent(RequestKind.PULL)
+    budget.note_answered(204)
+    reset_before = budget.reset_at()
+    clock.now += 10
+    budget.note_sent(RequestKind.PULL)
+    budget.note_answered(429)
+    assert budget.used() == 1
+    assert budget.reset_at() == reset_before
+
+
+def test_retry_after_holds_only_that_kind() -> None:
+    clock = FakeClock()
+    budget = RateBudget(BudgetConfig(), clock)
+    waited = budget.note_rate_limited(RequestKind.PULL, 7.0)
+    assert waited == 7.0
+    assert budget.delay(RequestKind.PULL) == pytest.approx(7.0)
+    assert budget.delay(RequestKind.RESULT) == 0
+    assert not budget.ip_limit_seen
+
+
+def test_ip_lockout_waits_a_window_after_the_last_counted_request_then_probes_growing() -> None:
+    clock = FakeClock()
+    budget = RateBudget(BudgetConfig(window_s=60), clock, rng=random.Random(1))
+    budget.note_sent(RequestKind.PULL)
+    budget.note_answered(204)
+    clock.now += 5
+    first = budget.note_rate_limited(RequestKind.PULL, None)
+    assert first == pytest.approx(budget.config.quiet_s - 5)
+    assert budget.delay(RequestKind.RESULT) == pytest.approx(first)
+    delays = []
+    for _ in range(6):
+        clock.now += budget.delay(RequestKind.PULL)
+        budget.note_sent(RequestKind.PULL)
+        budget.note_answered(429)
+        delays.append(budget.note_rate_limited(RequestKind.PULL, None))
+    assert delays[0] < delays[2] < delays[4]
+    assert max(delays) <= 60 * 1.2
+    assert budget.ip_limit_seen and budget.enforcing
+    clock.now += budget.delay(RequestKind.PULL)
+    budget.note_sent(RequestKind.PULL)
+    budget.note_answered(204)
+    assert budget.locked_until() is None
+    assert budget.locked_out_total_s > 60
+
+
+def test_not_enforcing_leaves_pulls_back_to_back() -> None:
+    clock = FakeClock()
+    budget = RateBudget(BudgetConfig(limit=60), clock)
+    budget.enforcing = False
+    for _ in range(200):
+        budget.note_sent(RequestKind.PULL)
+    assert budget.delay(RequestKind.PULL) == 0
+    assert budget.pull_interval() == 0
+
+
+def test_only_phone_api_paths_are_counted() -> None:
+    assert kind_of_path("/api/token/refresh/") is None
+    assert kind_of_path("/api/phone/calls/pull/") is RequestKind.PULL
+    assert kind_of_path("/api/phone/calls/update/") is RequestKind.RESULT
+    assert kind_of_path("/api/phone/qr/exchange/") is RequestKind.CONTROL
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_a_shift_paced_by_the_planner_never_trips_the_limiter(seed: int) -> None:
+    """An operator's day in simulated time: pulls whenever admitted and paced while free,
+    none while busy; a result after each call; heartbeats and telemetry now and then."""
+    rng = random.Random(seed)
+    clock = FakeClock()
+    config = BudgetConfig(limit=60, window_s=60, min_interval_s=2.0)
+    budget = RateBudget(config, clock, rng=rng)
+    server = LimiterModel(60, 60.0)
+    step = 0.25
+    busy_until = 0.0
+    think_until = clock.now + rng.expovariate(1 / 20)
+    last_pull = -1e9
+    results_due = 0
+    next_background = clock.now
+    calls = 0
+
+    def send(kind: RequestKind) -> int:
+        budget.note_sent(kind)
+        status = server.arrive(clock.now)
+        budget.note_answered(status)
+        return status
+
+    end = clock.now + 4 * 3600
+    while clock.now < end:
+        busy = clock.now < busy_until
+        if results_due and budget.delay(RequestKind.RESULT) == 0:
+            assert send(RequestKind.RESULT) == 200
+            results_due -= 1
+        if clock.now >= next_background and budget.delay(RequestKind.HEARTBEAT) == 0:
+            assert send(RequestKind.HEARTBEAT) == 200
+            next_background = clock.now + rng.uniform(60, 300)
+        if (
+            not busy
+            and budget.delay(RequestKind.PULL) == 0
+            and clock.now - last_pull >= budget.pull_interval()
+        ):
+            last_pull = clock.now
+            assert send(RequestKind.PULL) == 200
+            if clock.now >= think_until:  # a command was waiting: the operator calls
+                calls += 1
+                busy_until = clock.now + rng.choice([rng.uniform(5, 60), rng.uniform(30, 180)])
+                results_due += 1
+                think_until = busy_until + rng.expovariate(1 / 20)
+        clock.now += step
+    assert server.refused == 0
+    assert calls > 50
+
+
+def test_a_run_carried_over_from_an_earlier_process_still_counts() -> None:
+    clock = FakeClock()
+    earlier = RateBudget(BudgetConfig(window_s=60), clock)
+    for _ in range(40):
+        earlier.note_sent(RequestKind.PULL)
+        earlier.note_answered(204)
+    clock.now += 5
+    count, age = earlier.snapshot()
+    assert (count, age) == (40, 5)
+    later = RateBudget(BudgetConfig(window_s=60), clock)
+    later.restore(count, age)
+    assert later.used() == 40
+    stale = RateBudget(BudgetConfig(window_s=60), clock)
+    stale.restore(count, 120)
+    assert stale.used() == 0
