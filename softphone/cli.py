@@ -52,8 +52,9 @@ def _parser() -> argparse.ArgumentParser:
     how = login.add_mutually_exclusive_group(required=True)
     how.add_argument("--qr-token", help="the token of a QR login code")
     how.add_argument("--username", help="sign in with a password read from stdin")
-    login.add_argument("--allow-http", action="store_true",
-                       help="allow plain HTTP to this (non-loopback) server")
+    login.add_argument(
+        "--allow-http", action="store_true", help="allow plain HTTP to this (non-loopback) server"
+    )
 
     sub.add_parser("logout", help="sign out and forget the session")
 

@@ -170,17 +170,23 @@ def _print_status(status: dict[str, Any]) -> None:
     if not status.get("running"):
         print("Softphone is not running.")
         print(f"  server: {status.get('server_url') or '-'}  user: {status.get('username') or '-'}")
-        print(f"  open calls: {len(status.get('open_calls', []))}  "
-              f"results waiting: {status.get('outbox', {}).get('pending', 0)}  "
-              f"dead letters: {status.get('dead_letters', 0)}")
+        print(
+            f"  open calls: {len(status.get('open_calls', []))}  "
+            f"results waiting: {status.get('outbox', {}).get('pending', 0)}  "
+            f"dead letters: {status.get('dead_letters', 0)}"
+        )
         return
     sync, phone = status.get("sync", {}), status.get("phone", {})
     print(f"Softphone {status.get('version')}: {'ready' if status.get('ready') else 'not ready'}")
-    print(f"  signed in: {sync.get('signed_in')} as {sync.get('username') or '-'}"
-          f"  server mode: {sync.get('server_mode')}")
+    print(
+        f"  signed in: {sync.get('signed_in')} as {sync.get('username') or '-'}"
+        f"  server mode: {sync.get('server_mode')}"
+    )
     print(f"  phone: {phone.get('state')} {phone.get('model') or ''} {phone.get('problem') or ''}")
-    print(f"  waiting: {len(status.get('waiting', []))}  dead letters: "
-          f"{len(status.get('dead_letters', []))}")
+    print(
+        f"  waiting: {len(status.get('waiting', []))}  dead letters: "
+        f"{len(status.get('dead_letters', []))}"
+    )
 
 
 def cmd_history(args: argparse.Namespace) -> int:
@@ -194,9 +200,11 @@ def cmd_history(args: argparse.Namespace) -> int:
         print_json([jsonable(e) for e in entries])
         return EXIT_OK
     for e in entries:
-        print(f"{e.created_at:%Y-%m-%d %H:%M:%S}  {_shown(e.phone):<20} {e.source.value:<12} "
-              f"{(e.status.value if e.status else e.phase.value):<10} "
-              f"{e.duration_s if e.duration_s is not None else '-':>4}s  {e.report_state.value}")
+        print(
+            f"{e.created_at:%Y-%m-%d %H:%M:%S}  {_shown(e.phone):<20} {e.source.value:<12} "
+            f"{(e.status.value if e.status else e.phase.value):<10} "
+            f"{e.duration_s if e.duration_s is not None else '-':>4}s  {e.report_state.value}"
+        )
     return EXIT_OK
 
 
@@ -240,8 +248,11 @@ def _call_directly(args: argparse.Namespace) -> int:
 
         store = Store.open(where.database)
         bridge = PhoneBridge()
-        phone = DeskPhone(bridge, preferred_serial=settings.phone_serial,
-                          dial_start_timeout=settings.dial_start_timeout_s)
+        phone = DeskPhone(
+            bridge,
+            preferred_serial=settings.phone_serial,
+            dial_start_timeout=settings.dial_start_timeout_s,
+        )
         flow = CallFlow(store, phone, _NoCrm(), settings)
         try:
             try:

@@ -156,9 +156,9 @@ class Engine:
             self.settings,
             on_change=lambda entry: self._emit(CallChanged(entry)),
         )
-        self._control = ControlServer(self.paths.control_file, self._control_request) if (
-            control
-        ) else None
+        self._control = (
+            ControlServer(self.paths.control_file, self._control_request) if (control) else None
+        )
         self._tasks: list[asyncio.Task[None]] = []
         self._started = False
 
@@ -231,7 +231,10 @@ class Engine:
         await self.flow.receive(command)
 
     async def call(
-        self, number: str, source: ActionSource = ActionSource.MANUAL, *,
+        self,
+        number: str,
+        source: ActionSource = ActionSource.MANUAL,
+        *,
         parent_id: int | None = None,
     ) -> HistoryEntry:
         """Place a call the operator asked for. Raises `numbers.InvalidNumber`."""
@@ -269,7 +272,10 @@ class Engine:
         await self.link.discard_dead(item_id)
 
     def history(
-        self, filters: HistoryFilter | None = None, *, limit: int = 100,
+        self,
+        filters: HistoryFilter | None = None,
+        *,
+        limit: int = 100,
         before: tuple[float, int] | None = None,
     ) -> list[HistoryEntry]:
         return self.store.history(filters, limit=limit, before=before)

@@ -107,9 +107,7 @@ class DeskPhone:
     async def dial(self, number: str) -> DialAttempt:
         serial = self._ready_serial()
         try:
-            result = await self._bridge.dial(
-                serial, number, start_timeout=self._dial_start_timeout
-            )
+            result = await self._bridge.dial(serial, number, start_timeout=self._dial_start_timeout)
         except PhoneError as err:
             self.refresh()
             raise PhoneUnavailable(str(err)) from err
@@ -152,6 +150,11 @@ class DeskPhone:
     def refresh(self) -> None:
         """Look at the attached devices again now (after an error, or a settings change)."""
         self._refresh.set()
+
+    async def check_now(self) -> PhoneStatus:
+        """Look at the devices once, now, and return the result (for `softphone doctor`)."""
+        await self._update()
+        return self._status
 
     async def start(self) -> None:
         if self._task is None:
@@ -203,16 +206,23 @@ class DeskPhone:
             ready = [d for d in devices if d.state == READY]
             chosen = ready[0] if len(ready) == 1 else None
             if chosen is None:
-                self._set(PhoneStatus(state="several", problem=_PROBLEMS["several"],
-                                      attached=attached))
+                self._set(
+                    PhoneStatus(state="several", problem=_PROBLEMS["several"], attached=attached)
+                )
                 return
         if chosen is None:
             self._set(PhoneStatus(state="none", problem=_PROBLEMS["none"], attached=attached))
             return
         if chosen.state != READY:
-            self._set(PhoneStatus(serial=chosen.serial, state=chosen.state, model=chosen.model,
-                                  problem=_PROBLEMS.get(chosen.state, chosen.state),
-                                  attached=attached))
+            self._set(
+                PhoneStatus(
+                    serial=chosen.serial,
+                    state=chosen.state,
+                    model=chosen.model,
+                    problem=_PROBLEMS.get(chosen.state, chosen.state),
+                    attached=attached,
+                )
+            )
             return
         if self._status.serial == chosen.serial and self._status.ready:
             if self._status.attached != attached:
@@ -221,8 +231,11 @@ class DeskPhone:
         try:
             caps = await self._bridge.probe(chosen.serial)
         except PhoneError as err:
-            self._set(PhoneStatus(serial=chosen.serial, state="offline", problem=str(err),
-                                  attached=attached))
+            self._set(
+                PhoneStatus(
+                    serial=chosen.serial, state="offline", problem=str(err), attached=attached
+                )
+            )
             return
         self._offset_ms = caps.clock_offset_ms or 0
         self._set(self._from_capabilities(chosen.serial, caps, attached))

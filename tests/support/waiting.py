@@ -22,8 +22,9 @@ def wait_until(predicate: Callable[[], T], timeout: float = 10.0, what: str = "c
         time.sleep(0.02)
 
 
-async def eventually(predicate: Callable[[], T], timeout: float = 10.0, what: str = "condition"
-                     ) -> T:
+async def eventually(
+    predicate: Callable[[], T], timeout: float = 10.0, what: str = "condition"
+) -> T:
     """Poll `predicate` on the event loop until truthy; fail after `timeout`."""
     deadline = time.monotonic() + timeout
     while True:
