@@ -6,6 +6,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+PYTEST_ARGS ?= -n 2
 
 .PHONY: test lint unit install clean
 
