@@ -85,13 +85,13 @@ def cmd_login(args: argparse.Namespace) -> int:
                 await link.login_password(args.server, args.username, password)
             else:
                 await link.login_qr(args.server, args.qr_token)
+            status = link.status()
         except CrmError as err:
             _say(f"Sign-in failed: {err}")
             return EXIT_FAIL
         finally:
             await link.stop()
             store.close()
-        status = link.status()
         save_settings(
             where,
             settings.model_copy(update={"server_url": args.server, "username": status.username}),
