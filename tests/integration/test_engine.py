@@ -53,8 +53,11 @@ async def running_engine(
 
 
 def result_of(crm: RunningCrm, command_id: str) -> dict[str, Any] | None:
-    result = crm.command(command_id)["result"]
-    return result if result.get("call_status") else None
+    # The sim applies a result in its handler and logs the request that carried it as the answer
+    # goes out: wait for both, so a count of updates taken right after is complete.
+    command = crm.command(command_id)
+    result = command["result"]
+    return result if result.get("call_status") and command["updates"] else None
 
 
 def am_starts(phone: SimPhone) -> list[str]:
