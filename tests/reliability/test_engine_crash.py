@@ -1,0 +1,211 @@
+"""The headless engine SIGKILLed at the worst moments: nothing dialled twice, nothing lost.
+
+`softphone run --headless` runs as a real process (sharing its session with `softphone login`
+through a file keyring), against the simulated CRM and the simulated phone behind a real adb
+server. It is killed right after it received a command, right after `am start`, in the middle
+of a call, and right after the call ended; after a restart every command has been dialled
+exactly once (the phone's own command record says so) and its result has reached the CRM.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from softphone.sim.crm import CrmOptions, RunningCrm, start_in_thread
+from softphone.sim.phone import CallScript, SimPhone
+from tests.support.adb import AdbServer
+from tests.support.waiting import wait_until
+
+pytestmark = [pytest.mark.adb, pytest.mark.slow]
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def crm() -> Iterator[RunningCrm]:
+    server = start_in_thread(
+        CrmOptions(profile="production", users=[("op1", "pw1", False)]), port=0
+    )
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def desk(tmp_path: Path, crm: RunningCrm, adb_server: AdbServer) -> dict[str, str]:
+    """The environment of this desk's processes: its home, a file keyring, the private adb."""
+    home = tmp_path / "desk"
+    (home / "config").mkdir(parents=True)
+    (home / "config" / "settings.json").write_text(
+        json.dumps(
+            {
+                "server_url": crm.url,
+                "call_log_wait_s": 5,
+                "dial_start_timeout_s": 3,
+            }
+        )
+    )
+    env = {
+        **os.environ,
+        "SOFTPHONE_HOME": str(home),
+        "PYTHON_KEYRING_BACKEND": "keyrings.alt.file.PlaintextKeyring",
+        "XDG_DATA_HOME": str(tmp_path / "xdg-data"),
+        "ANDROID_ADB_SERVER_PORT": str(adb_server.port),
+        "ADB_USB": "0",
+    }
+    login = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "softphone",
+            "login",
+            "--server",
+            crm.url,
+            "--qr-token",
+            crm.create_qr("op1"),
+        ],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert login.returncode == 0, login.stderr
+    return env
+
+
+def start_engine(env: dict[str, str]) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "softphone", "run", "--headless"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+
+
+def kill(process: subprocess.Popen[str]) -> None:
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=10)
+
+
+def stop(process: subprocess.Popen[str]) -> None:
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=20) == 0
+
+
+def calls_in_db(env: dict[str, str]) -> list[tuple[Any, ...]]:
+    db = Path(env["SOFTPHONE_HOME"]) / "data" / "softphone.db"
+    if not db.exists():
+        return []
+    with sqlite3.connect(db, timeout=5) as conn:
+        try:
+            return conn.execute("SELECT command_id, phase FROM calls").fetchall()
+        except sqlite3.OperationalError:
+            return []
+
+
+def dials_to(phone: SimPhone, number: str) -> int:
+    return sum(1 for c in phone.commands() if c.startswith("am start") and c.endswith(number))
+
+
+def finish_and_check(
+    env: dict[str, str], crm: RunningCrm, phone: SimPhone, command_id: str, number: str
+) -> dict[str, Any]:
+    engine = start_engine(env)
+    try:
+        result: dict[str, Any] = wait_until(
+            lambda: (
+                (c := crm.command(command_id))["updates"]
+                and c["result"].get("call_status")
+                and c["result"]
+            ),
+            60,
+            "the result after the restart",
+        )
+    finally:
+        stop(engine)
+    assert dials_to(phone, number) == 1
+    # Delivery is at-least-once (a kill between the answer and its commit sends it again), but
+    # every copy the CRM took says the same thing.
+    updates = crm.command(command_id)["updates"]
+    assert updates and {u["status"] for u in updates} == {200}
+    assert {u["body"]["call_status"] for u in updates} == {result["call_status"]}
+    assert {u["body"]["action_source"] for u in updates} == {"crm_ui"}
+    return result
+
+
+def test_killed_right_after_receiving_a_command(
+    desk: dict[str, str], crm: RunningCrm, sim_phone: SimPhone
+) -> None:
+    sim_phone.set_default_script(CallScript(ring_s=0.2, outcome="answered", talk_s=1.0))
+    sim_phone.incoming_call("+79990000000", ring_s=0.1, answered=True, talk_s=120)
+    engine = start_engine(desk)
+    number = "+79123450001"
+    command_id = crm.create_command("op1", number)
+    wait_until(lambda: calls_in_db(desk), 60, "the command committed")
+    kill(engine)
+    assert crm.command(command_id)["state"] == "consumed"
+    assert dials_to(sim_phone, number) == 0
+    sim_phone.end_current_call()
+    result = finish_and_check(desk, crm, sim_phone, command_id, number)
+    assert result["call_status"] == "connected"
+
+
+def test_killed_right_after_am_start(
+    desk: dict[str, str], crm: RunningCrm, sim_phone: SimPhone
+) -> None:
+    sim_phone.set_default_script(CallScript(ring_s=0.5, outcome="answered", talk_s=2.0))
+    engine = start_engine(desk)
+    number = "+79123450002"
+    command_id = crm.create_command("op1", number)
+    wait_until(lambda: dials_to(sim_phone, number), 60, "am start")
+    kill(engine)
+    result = finish_and_check(desk, crm, sim_phone, command_id, number)
+    assert result["call_status"] == "connected"
+    assert result["call_duration_seconds"] == 2
+
+
+def test_killed_in_the_middle_of_a_call(
+    desk: dict[str, str], crm: RunningCrm, sim_phone: SimPhone
+) -> None:
+    sim_phone.set_default_script(CallScript(ring_s=0.2, outcome="answered", talk_s=4.0))
+    engine = start_engine(desk)
+    number = "+79123450003"
+    command_id = crm.create_command("op1", number)
+    wait_until(
+        lambda: (sim_phone.state()["current_call"] or {}).get("status") == "active",
+        60,
+        "the call answered and in progress",
+    )
+    kill(engine)
+    result = finish_and_check(desk, crm, sim_phone, command_id, number)
+    assert result["call_status"] == "connected"
+    assert result["call_duration_seconds"] == 4
+
+
+def test_killed_right_after_the_call_ended(
+    desk: dict[str, str], crm: RunningCrm, sim_phone: SimPhone
+) -> None:
+    sim_phone.set_default_script(CallScript(ring_s=0.2, outcome="no_answer"))
+    engine = start_engine(desk)
+    number = "+79123450004"
+    command_id = crm.create_command("op1", number)
+    wait_until(lambda: dials_to(sim_phone, number), 60, "am start")
+    wait_until(lambda: sim_phone.state()["call_state"] == 0, 30, "the call ended")
+    kill(engine)
+    result = finish_and_check(desk, crm, sim_phone, command_id, number)
+    assert result["call_status"] == "no_answer"
