@@ -1,0 +1,254 @@
+"""The command line as operators and scripts use it: every piece a separate process.
+
+`softphone sim-crm` and `softphone sim-phone` run as processes (the phone behind the real, private
+adb server), `softphone login` signs in, `softphone run --headless` runs the engine, and
+`softphone status/history/call/doctor/logout` are checked for what they print and exit with.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.support.adb import AdbServer
+from tests.support.waiting import wait_until
+
+pytestmark = [pytest.mark.adb, pytest.mark.slow]
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def softphone(*args: str) -> list[str]:
+    return [sys.executable, "-m", "softphone", *args]
+
+
+def serve(args: list[str], pattern: str) -> tuple[subprocess.Popen[str], re.Match[str]]:
+    """Start a stand-in process and read its address from the line it prints when ready."""
+    process = subprocess.Popen(
+        args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    found = re.search(pattern, line)
+    if found is None:
+        process.kill()
+        raise AssertionError(f"{args[3]} did not start: {line!r}")
+    return process, found
+
+
+def end(process: subprocess.Popen[str]) -> int:
+    process.send_signal(signal.SIGTERM)
+    try:
+        return process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        raise
+    finally:
+        for pipe in (process.stdout, process.stderr):
+            if pipe is not None:
+                pipe.close()
+
+
+@dataclass
+class Desk:
+    env: dict[str, str]
+    crm_url: str
+    phone_control: str
+    profile: str
+
+    def run(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            softphone(*args),
+            env=self.env,
+            cwd=ROOT,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+    def json(self, *args: str) -> Any:
+        done = self.run(*args)
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)
+
+    def crm(self, method: str, path: str, body: Any = None) -> Any:
+        answer = httpx.request(method, f"{self.crm_url}{path}", json=body, timeout=10)
+        answer.raise_for_status()
+        return answer.json()
+
+    def phone(self, path: str, body: Any = None) -> Any:
+        method = "POST" if body is not None else "GET"
+        answer = httpx.request(method, f"{self.phone_control}{path}", json=body, timeout=10)
+        answer.raise_for_status()
+        return answer.json()
+
+    def am_starts(self) -> list[str]:
+        return [c for c in self.phone("/commands") if c.startswith("am start")]
+
+
+@pytest.fixture(params=["seed", "production"])
+def desk(request: pytest.FixtureRequest, tmp_path: Path, adb_server: AdbServer) -> Iterator[Desk]:
+    profile = request.param
+    crm, crm_found = serve(
+        softphone("sim-crm", "--profile", profile, "--port", "0", "--user", "op1:pw1"),
+        r"at (http://127\.0\.0\.1:\d+)/",
+    )
+    phone, phone_found = serve(
+        softphone(
+            "sim-phone", "--port", "0", "--control-port", "0", "--ring", "0.2", "--talk", "1"
+        ),
+        r"adb connect (\S+); control (\S+)",
+    )
+    serial = phone_found.group(1)
+    try:
+        adb_server.connect(serial)
+        home = tmp_path / "desk"
+        (home / "config").mkdir(parents=True)
+        (home / "config" / "settings.json").write_text(
+            json.dumps({"call_log_wait_s": 5, "dial_start_timeout_s": 3})
+        )
+        env = {
+            **os.environ,
+            "SOFTPHONE_HOME": str(home),
+            "PYTHON_KEYRING_BACKEND": "keyrings.alt.file.PlaintextKeyring",
+            "XDG_DATA_HOME": str(tmp_path / "xdg-data"),
+            "ANDROID_ADB_SERVER_PORT": str(adb_server.port),
+            "ADB_USB": "0",
+        }
+        yield Desk(env, crm_found.group(1), phone_found.group(2).rstrip("/"), profile)
+    finally:
+        adb_server.disconnect(serial)
+        assert end(phone) == 0
+        assert end(crm) == 0
+
+
+def sign_in(desk: Desk) -> None:
+    if desk.profile == "seed":
+        done = desk.run("login", "--server", desk.crm_url, "--username", "op1", stdin="pw1\n")
+    else:  # the production server takes QR codes only
+        token = desk.crm("POST", "/sim/qr", {"username": "op1"})["token"]
+        done = desk.run("login", "--server", desk.crm_url, "--qr-token", token)
+    assert done.returncode == 0, done.stderr
+    assert "Signed in as op1" in done.stderr
+    assert token_free(done.stdout + done.stderr)
+
+
+def token_free(text: str) -> bool:
+    return not re.search(r"eyJ[\w-]+\.[\w-]+", text) and "pw1" not in text
+
+
+def test_a_whole_shift_through_the_command_line(desk: Desk) -> None:
+    sign_in(desk)
+    engine = subprocess.Popen(
+        softphone("run", "--headless"),
+        env=desk.env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        ready = wait_until(
+            lambda: (s := desk.json("status", "--json")).get("running") and s.get("ready") and s,
+            60,
+            "the running engine ready",
+        )
+        assert ready["sync"]["signed_in"] is True
+        assert ready["sync"]["username"] == "op1"
+        assert ready["phone"]["state"] == "device"
+        assert ready["phone"]["model"] == "Pixel 7"
+        assert ready["current_call"] is None and ready["waiting"] == []
+
+        command_id = desk.crm(
+            "POST", "/sim/commands", {"username": "op1", "phone": "+79123456701"}
+        )["id"]
+        result = wait_until(
+            lambda: (
+                (c := desk.crm("GET", f"/sim/commands/{command_id}"))["updates"]
+                and c["result"].get("call_status")
+                and c["result"]
+            ),
+            60,
+            "the CRM call's result",
+        )
+        assert result["call_status"] == "connected"
+        assert result["call_duration_seconds"] == 1
+
+        placed = desk.json("call", "8 (912) 345-67-02", "--json")
+        assert placed["phone"] == "+79123456702"
+        assert placed["source"] == "manual"
+        wait_until(
+            lambda: desk.json("history", "--json", "--limit", "1")[0]["phase"] == "resolved",
+            60,
+            "the manual call resolved",
+        )
+        refused = desk.run("call", "+7 912 ABC")
+        assert refused.returncode != 0
+        assert "not placed" in refused.stderr
+
+        doctor = desk.run("doctor")
+        assert doctor.returncode == 0, doctor.stdout + doctor.stderr
+        assert "FAIL" not in doctor.stdout
+        assert token_free(doctor.stdout)
+    finally:
+        engine.send_signal(signal.SIGTERM)
+        _, engine_output = engine.communicate(timeout=20)
+    assert engine.returncode == 0, engine_output
+    assert token_free(engine_output)
+    assert "+79123456701" not in engine_output  # numbers are masked in logs
+
+    history = desk.json("history", "--json")
+    assert [(h["phone"], h["source"], h["status"]) for h in history] == [
+        ("+79123456702", "manual", "connected"),
+        ("+79123456701", "crm_ui", "connected"),
+    ]
+    assert [h["report_state"] for h in history] == ["local_only", "sent"]
+    assert desk.am_starts() == [
+        "am start -a android.intent.action.CALL -d tel:+79123456701",
+        "am start -a android.intent.action.CALL -d tel:+79123456702",
+    ]
+
+    offline = desk.json("status", "--json")
+    assert offline["running"] is False
+    assert offline["username"] == "op1"
+    assert offline["open_calls"] == [] and offline["dead_letters"] == 0
+
+    done = desk.run("logout")
+    assert done.returncode == 0, done.stderr
+    doctor = desk.run("doctor")
+    assert doctor.returncode != 0
+    assert re.search(r"FAIL .*session", doctor.stdout, re.IGNORECASE), doctor.stdout
+
+
+def test_call_without_a_running_instance_places_it_directly(desk: Desk) -> None:
+    done = desk.run("call", "+7 912 345 67 03", "--json")
+    assert done.returncode == 0, done.stderr
+    entry = json.loads(done.stdout)
+    assert (entry["phone"], entry["source"], entry["status"]) == (
+        "+79123456703",
+        "manual",
+        "connected",
+    )
+    assert desk.am_starts() == ["am start -a android.intent.action.CALL -d tel:+79123456703"]
+    [saved] = desk.json("history", "--json")
+    assert saved["id"] == entry["id"] and saved["report_state"] == "local_only"
+
+
+def test_history_limit_and_an_empty_home(desk: Desk) -> None:
+    assert desk.json("history", "--json") == []
+    assert desk.json("history", "--json", "--limit", "0") == []
+    status = desk.json("status", "--json")
+    assert status["running"] is False and status["username"] in ("", None)
