@@ -78,6 +78,25 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: Options whose value is an opaque secret that may well begin with "-" (QR tokens are URL-safe
+#: base64): argparse would take such a value for an option of its own.
+_OPAQUE_VALUES = frozenset({"--qr-token"})
+
+
+def _glue_values(args: list[str]) -> list[str]:
+    """`--qr-token -x1` → `--qr-token=-x1`, so a token starting with "-" is still a value."""
+    glued: list[str] = []
+    i = 0
+    while i < len(args):
+        if args[i] in _OPAQUE_VALUES and i + 1 < len(args):
+            glued.append(f"{args[i]}={args[i + 1]}")
+            i += 2
+        else:
+            glued.append(args[i])
+            i += 1
+    return glued
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] in DELEGATED:
@@ -85,7 +104,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         entry: Callable[[list[str]], int] = module.main
         return entry(args[1:])
     parser = _parser()
-    parsed = parser.parse_args(args)
+    parsed = parser.parse_args(_glue_values(args))
     if parsed.command is None:
         parser.print_help()
         return EXIT_USAGE

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from softphone import __version__
-from softphone.cli import main
+from softphone.cli import _glue_values, _parser, main
 
 
 def test_version_flag(capsys: pytest.CaptureFixture[str]) -> None:
@@ -32,3 +32,16 @@ def test_python_dash_m_runs_the_same_command() -> None:
 def test_no_command_prints_help_and_fails(capsys: pytest.CaptureFixture[str]) -> None:
     assert main([]) == 2
     assert "COMMAND" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("token", ["-Xy_9", "--weird", "plain"])
+def test_a_qr_token_starting_with_a_dash_is_still_the_token(token: str) -> None:
+    # QR tokens are URL-safe base64: about one in 32 starts with "-".
+    args = _glue_values(["login", "--server", "http://127.0.0.1:1", "--qr-token", token])
+    parsed = _parser().parse_args(args)
+    assert parsed.qr_token == token and parsed.username is None
+
+
+def test_only_the_token_option_is_glued() -> None:
+    args = ["history", "--json", "--limit", "5"]
+    assert _glue_values(args) == args
