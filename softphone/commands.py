@@ -75,10 +75,10 @@ def cmd_login(args: argparse.Namespace) -> int:
     logs.setup(where.log_file, level=settings.log_level, console=False)
 
     async def main(_stop: asyncio.Event) -> int:
-        from softphone.sync import CrmError, CrmLink
+        from softphone.sync import CrmError, CrmLink, refuse_commands
 
         store = Store.open(where.database)
-        link = CrmLink(store, settings, on_command=_refuse_command)
+        link = CrmLink(store, settings, on_command=refuse_commands)
         try:
             if args.username:
                 assert password is not None
@@ -104,19 +104,15 @@ def cmd_login(args: argparse.Namespace) -> int:
     return int(run_async(main))
 
 
-async def _refuse_command(_command: Any) -> None:  # the login process never pulls commands
-    raise RuntimeError("the login process does not take commands")
-
-
 def cmd_logout(_args: argparse.Namespace) -> int:
     where = paths().ensure()
     settings = load_settings(where)
 
     async def main(_stop: asyncio.Event) -> int:
-        from softphone.sync import CrmLink
+        from softphone.sync import CrmLink, refuse_commands
 
         store = Store.open(where.database)
-        link = CrmLink(store, settings, on_command=_refuse_command)
+        link = CrmLink(store, settings, on_command=refuse_commands)
         try:
             await link.logout()
         finally:

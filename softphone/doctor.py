@@ -80,7 +80,7 @@ async def _phone_checks(settings: Settings) -> list[DoctorLine]:
 
 
 async def _server_checks(where: Paths, settings: Settings) -> list[DoctorLine]:
-    from softphone.sync import CrmError, CrmLink
+    from softphone.sync import CrmError, CrmLink, refuse_commands
     from softphone.sync.api import check_server_url
 
     url = settings.server_url
@@ -111,11 +111,8 @@ async def _server_checks(where: Paths, settings: Settings) -> list[DoctorLine]:
             )
         ]
 
-    async def _no_commands(_command: object) -> None:
-        raise RuntimeError("doctor does not take commands")
-
     store = Store.open(where.database)
-    link = CrmLink(store, settings, on_command=_no_commands)
+    link = CrmLink(store, settings, on_command=refuse_commands)
     try:
         if not await link.session.resume():
             lines.append(DoctorLine("session", False, "not signed in", LOGIN_FIX))

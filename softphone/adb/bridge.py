@@ -512,9 +512,10 @@ class PhoneBridge:
             raise PhoneError("The phone bridge is closed.", kind="gone")
         loop = asyncio.get_running_loop()
         try:
-            return await asyncio.wait_for(
-                loop.run_in_executor(executor, job, self._client), self.command_timeout + 2.0
-            )
+            # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation that
+            # arrives together with the answer (see flow.py).
+            async with asyncio.timeout(self.command_timeout + 2.0):
+                return await loop.run_in_executor(executor, job, self._client)
         except AdbConnectionError:
             raise
         except (AdbError, OSError, EOFError, TimeoutError) as exc:
@@ -559,9 +560,8 @@ class PhoneBridge:
         try:
             while not self._closed:
                 try:
-                    seen = await asyncio.wait_for(
-                        snapshots.get(), max(0.0, next_poll - loop.time())
-                    )
+                    async with asyncio.timeout(max(0.0, next_poll - loop.time())):
+                        seen = await snapshots.get()
                 except TimeoutError:
                     next_poll = loop.time() + poll_interval
                     polled = await self._poll(tracker)

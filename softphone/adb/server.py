@@ -186,7 +186,8 @@ async def _start_server(executable: str, port: int) -> None:
             "platform-tools, or set ADBUTILS_ADB_PATH to a working adb."
         ) from exc
     try:
-        out, err = await asyncio.wait_for(process.communicate(), START_TIMEOUT)
+        async with asyncio.timeout(START_TIMEOUT):
+            out, err = await process.communicate()
     except TimeoutError as exc:
         with contextlib.suppress(ProcessLookupError):
             process.kill()

@@ -26,7 +26,7 @@ from softphone.sync.events import (
 from softphone.sync.events import (
     RateLimited as RateLimitedEvent,
 )
-from softphone.sync.link import CrmLink
+from softphone.sync.link import CrmLink, refuse_commands
 from softphone.sync.reports import TelemetryItem, TelemetryType
 
 __all__ = [
@@ -49,4 +49,5 @@ __all__ = [
     "TelemetryItem",
     "TelemetryType",
     "Unavailable",
+    "refuse_commands",
 ]

@@ -52,7 +52,7 @@ from softphone.sync.reports import (
 
 log = logging.getLogger("softphone.sync")
 
-__all__ = ["CrmLink"]
+__all__ = ["CrmLink", "refuse_commands"]
 
 #: Telemetry is written to the outbox at most this often (or when a batch is full).
 _TELEMETRY_FLUSH_S: Final = 120.0
@@ -61,6 +61,15 @@ _STUCK_AFTER_S: Final = 300.0
 _STOP_DEADLINE_S: Final = 5.0
 _PULL_GRACE_S: Final = 2.0
 _KV_BUDGET: Final = "crm.budget"
+
+
+async def refuse_commands(command: CallCommand) -> None:
+    """`on_command` for a link that only signs in, out or checks (login, logout, doctor).
+
+    Such a link never starts its pull loop, so this is never called; if it were, refusing keeps
+    the command unacknowledged rather than lost.
+    """
+    raise RuntimeError("this process does not take call commands")
 
 
 class CrmLink:

@@ -168,14 +168,19 @@ def cmd(id_: str, phone: str = "8 (912) 345-67-89") -> CallCommand:
     return CallCommand(id=id_, phone=phone)
 
 
+async def run_one(flow: CallFlow, store: Store, command: CallCommand) -> HistoryEntry:
+    """Hand the running flow a new command and wait for its call to be resolved."""
+    entry = await flow.receive(command)
+    assert entry is not None, f"command {command.id} was ignored"
+    return await resolved(store, entry.id)
+
+
 async def test_answered_command_is_dialled_once_and_reported_connected(
     store: Store, phone: FakePhone, reporter: Reporter
 ) -> None:
     flow, changes = make_flow(store, phone, reporter)
     async with started(flow):
-        entry = await flow.receive(cmd("c1"))
-        assert entry is not None
-        done = await resolved(store, entry.id)
+        done = await run_one(flow, store, cmd("c1"))
         assert phone.dialled == ["+79123456789"]
         assert phone.phases_at_dial == [CallPhase.DIALLING]  # committed before `am start`
         assert done.status is CallStatus.CONNECTED and done.duration_s == 3
@@ -186,7 +191,7 @@ async def test_answered_command_is_dialled_once_and_reported_connected(
         assert item.body["action_source"] == "crm_ui"
         assert item.body["resolve_method"] == "observer"
         assert reporter.busy[:2] == [True, False] and reporter.kicks == 1
-        phases = [c.phase for c in changes if c.id == entry.id]
+        phases = [c.phase for c in changes if c.id == done.id]
         assert phases[:4] == [
             CallPhase.RECEIVED,
             CallPhase.DIALLING,
@@ -256,9 +261,7 @@ async def test_not_answered_is_no_answer_with_the_logs_limits(
     flow, _ = make_flow(store, phone, reporter)
     async with started(flow):
         phone.answer = False
-        entry = await flow.receive(cmd("c1"))
-        assert entry is not None
-        done = await resolved(store, entry.id)
+        done = await run_one(flow, store, cmd("c1"))
         assert done.status is CallStatus.NO_ANSWER
         assert "cannot tell busy" in (done.reason or "")
 
@@ -269,9 +272,7 @@ async def test_a_dial_that_never_starts_is_resolved_with_its_reason(
     flow, _ = make_flow(store, phone, reporter)
     async with started(flow):
         phone.refuse = "call state stayed idle (emergency-like number or SIM chooser)"
-        entry = await flow.receive(cmd("c1"))
-        assert entry is not None
-        done = await resolved(store, entry.id)
+        done = await run_one(flow, store, cmd("c1"))
         assert done.status is CallStatus.NO_ACTION
         assert "stayed idle" in (done.reason or "")
         assert phone.dialled == ["+79123456789"]
@@ -283,9 +284,7 @@ async def test_an_unreadable_call_log_gives_unknown_with_the_reason(
     flow, _ = make_flow(store, phone, reporter)
     async with started(flow):
         phone.log_denied = True
-        entry = await flow.receive(cmd("c1"))
-        assert entry is not None
-        done = await resolved(store, entry.id)
+        done = await run_one(flow, store, cmd("c1"))
         assert done.status is CallStatus.UNKNOWN
         assert "READ_CALL_LOG" in (done.reason or "")
         [item] = store.due()
@@ -298,9 +297,7 @@ async def test_no_row_after_the_wait_gives_unknown(
     flow, _ = make_flow(store, phone, reporter)
     async with started(flow):
         phone.write_log = False
-        entry = await flow.receive(cmd("c1"))
-        assert entry is not None
-        done = await resolved(store, entry.id)
+        done = await run_one(flow, store, cmd("c1"))
         assert done.status is CallStatus.UNKNOWN
         assert "no call-log row appeared" in (done.reason or "")
 
@@ -345,12 +342,8 @@ async def test_a_command_never_dialled_becomes_no_action_after_the_limit(
     entry = await flow.receive(cmd("c1"))
     assert entry is not None
     now[0] += 601
-    task = asyncio.create_task(flow.run())
-    try:
+    async with started(flow):
         done = await resolved(store, entry.id)
-    finally:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
     assert done.status is CallStatus.NO_ACTION and "not dialled within 600 s" in (done.reason or "")
     assert phone.dialled == []
 
@@ -396,12 +389,8 @@ async def test_a_call_that_was_being_dialled_is_resumed_never_dialled_again(
         )
     )
     flow, _ = make_flow(store, phone, reporter)
-    task = asyncio.create_task(flow.run())
-    try:
+    async with started(flow):
         done = await resolved(store, entry.id)
-    finally:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
     assert phone.dialled == []
     assert done.status is CallStatus.CONNECTED and done.duration_s == 17
     assert done.resolve_method is ResolveMethod.RETRY
