@@ -55,16 +55,14 @@ async def _phone_checks(settings: Settings) -> list[DoctorLine]:
             "phone", True, f"{status.serial} {status.model or ''} Android {status.android or '?'}"
         )
     )
-    for name, check in (("call log", status.call_log), ("keys (hang up)", status.input)):
+    checks = (
+        ("call log", status.call_log, "readable"),
+        ("keys (hang up)", status.input, "allowed"),
+    )
+    for name, check, fine in checks:
         if check is not None:
-            lines.append(
-                DoctorLine(
-                    name,
-                    check.ok,
-                    check.reason or "readable" if check.ok else check.reason or "refused",
-                    check.fix,
-                )
-            )
+            detail = (check.reason or fine) if check.ok else (check.reason or "refused")
+            lines.append(DoctorLine(name, check.ok, detail, check.fix))
     sims = status.sim_count or 0
     lines.append(
         DoctorLine(

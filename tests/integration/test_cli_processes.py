@@ -202,6 +202,8 @@ def test_a_whole_shift_through_the_command_line(desk: Desk) -> None:
         doctor = desk.run("doctor")
         assert doctor.returncode == 0, doctor.stdout + doctor.stderr
         assert "FAIL" not in doctor.stdout
+        for line in ("call log: readable", "keys (hang up): allowed", "session: signed in as op1"):
+            assert f"OK   {line}" in doctor.stdout, doctor.stdout
         assert token_free(doctor.stdout)
     finally:
         engine.send_signal(signal.SIGTERM)
