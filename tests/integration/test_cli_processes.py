@@ -8,11 +8,9 @@ adb server), `softphone login` signs in, `softphone run --headless` runs the eng
 from __future__ import annotations
 
 import json
-import os
 import re
 import signal
 import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,15 +20,10 @@ import httpx
 import pytest
 
 from tests.support.adb import AdbServer
+from tests.support.desk import ROOT, desk_env, run_softphone, softphone
 from tests.support.waiting import wait_until
 
 pytestmark = [pytest.mark.adb, pytest.mark.slow]
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def softphone(*args: str) -> list[str]:
-    return [sys.executable, "-m", "softphone", *args]
 
 
 def serve(args: list[str], pattern: str) -> tuple[subprocess.Popen[str], re.Match[str]]:
@@ -68,16 +61,7 @@ class Desk:
     profile: str
 
     def run(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            softphone(*args),
-            env=self.env,
-            cwd=ROOT,
-            input=stdin,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        return run_softphone(self.env, *args, stdin=stdin)
 
     def json(self, *args: str) -> Any:
         done = self.run(*args)
@@ -115,19 +99,7 @@ def desk(request: pytest.FixtureRequest, tmp_path: Path, adb_server: AdbServer) 
     serial = phone_found.group(1)
     try:
         adb_server.connect(serial)
-        home = tmp_path / "desk"
-        (home / "config").mkdir(parents=True)
-        (home / "config" / "settings.json").write_text(
-            json.dumps({"call_log_wait_s": 5, "dial_start_timeout_s": 3})
-        )
-        env = {
-            **os.environ,
-            "SOFTPHONE_HOME": str(home),
-            "PYTHON_KEYRING_BACKEND": "keyrings.alt.file.PlaintextKeyring",
-            "XDG_DATA_HOME": str(tmp_path / "xdg-data"),
-            "ANDROID_ADB_SERVER_PORT": str(adb_server.port),
-            "ADB_USB": "0",
-        }
+        env = desk_env(tmp_path, adb_server.port)
         yield Desk(env, crm_found.group(1), phone_found.group(2).rstrip("/"), profile)
     finally:
         adb_server.disconnect(serial)

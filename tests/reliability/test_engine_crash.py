@@ -9,13 +9,10 @@ exactly once (the phone's own command record says so) and its result has reached
 
 from __future__ import annotations
 
-import json
-import os
 import signal
 import sqlite3
 import subprocess
-import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,11 +21,10 @@ import pytest
 from softphone.sim.crm import CrmOptions, RunningCrm, start_in_thread
 from softphone.sim.phone import CallScript, SimPhone
 from tests.support.adb import AdbServer
+from tests.support.desk import ROOT, desk_env, run_softphone, softphone
 from tests.support.waiting import wait_until
 
 pytestmark = [pytest.mark.adb, pytest.mark.slow]
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -45,50 +41,15 @@ def crm() -> Iterator[RunningCrm]:
 @pytest.fixture
 def desk(tmp_path: Path, crm: RunningCrm, adb_server: AdbServer) -> dict[str, str]:
     """The environment of this desk's processes: its home, a file keyring, the private adb."""
-    home = tmp_path / "desk"
-    (home / "config").mkdir(parents=True)
-    (home / "config" / "settings.json").write_text(
-        json.dumps(
-            {
-                "server_url": crm.url,
-                "call_log_wait_s": 5,
-                "dial_start_timeout_s": 3,
-            }
-        )
-    )
-    env = {
-        **os.environ,
-        "SOFTPHONE_HOME": str(home),
-        "PYTHON_KEYRING_BACKEND": "keyrings.alt.file.PlaintextKeyring",
-        "XDG_DATA_HOME": str(tmp_path / "xdg-data"),
-        "ANDROID_ADB_SERVER_PORT": str(adb_server.port),
-        "ADB_USB": "0",
-    }
-    login = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "softphone",
-            "login",
-            "--server",
-            crm.url,
-            "--qr-token",
-            crm.create_qr("op1"),
-        ],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    env = desk_env(tmp_path, adb_server.port, server_url=crm.url)
+    login = run_softphone(env, "login", "--server", crm.url, "--qr-token", crm.create_qr("op1"))
     assert login.returncode == 0, login.stderr
     return env
 
 
 def start_engine(env: dict[str, str]) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "softphone", "run", "--headless"],
+        softphone("run", "--headless"),
         env=env,
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
@@ -165,47 +126,56 @@ def test_killed_right_after_receiving_a_command(
     assert result["call_status"] == "connected"
 
 
+def command_killed_when(
+    desk: dict[str, str], crm: RunningCrm, number: str, moment: Callable[[], object], what: str
+) -> str:
+    """Start the engine, have the CRM send `number`, SIGKILL the engine at `moment`."""
+    engine = start_engine(desk)
+    command_id = crm.create_command("op1", number)
+    wait_until(moment, 60, what)
+    kill(engine)
+    return command_id
+
+
 def test_killed_right_after_am_start(
     desk: dict[str, str], crm: RunningCrm, sim_phone: SimPhone
 ) -> None:
     sim_phone.set_default_script(CallScript(ring_s=0.5, outcome="answered", talk_s=2.0))
-    engine = start_engine(desk)
     number = "+79123450002"
-    command_id = crm.create_command("op1", number)
-    wait_until(lambda: dials_to(sim_phone, number), 60, "am start")
-    kill(engine)
+    command_id = command_killed_when(
+        desk, crm, number, lambda: dials_to(sim_phone, number), "am start"
+    )
     result = finish_and_check(desk, crm, sim_phone, command_id, number)
-    assert result["call_status"] == "connected"
-    assert result["call_duration_seconds"] == 2
+    assert (result["call_status"], result["call_duration_seconds"]) == ("connected", 2)
 
 
 def test_killed_in_the_middle_of_a_call(
     desk: dict[str, str], crm: RunningCrm, sim_phone: SimPhone
 ) -> None:
     sim_phone.set_default_script(CallScript(ring_s=0.2, outcome="answered", talk_s=4.0))
-    engine = start_engine(desk)
     number = "+79123450003"
-    command_id = crm.create_command("op1", number)
-    wait_until(
+    command_id = command_killed_when(
+        desk,
+        crm,
+        number,
         lambda: (sim_phone.state()["current_call"] or {}).get("status") == "active",
-        60,
         "the call answered and in progress",
     )
-    kill(engine)
     result = finish_and_check(desk, crm, sim_phone, command_id, number)
-    assert result["call_status"] == "connected"
-    assert result["call_duration_seconds"] == 4
+    assert (result["call_status"], result["call_duration_seconds"]) == ("connected", 4)
 
 
 def test_killed_right_after_the_call_ended(
     desk: dict[str, str], crm: RunningCrm, sim_phone: SimPhone
 ) -> None:
     sim_phone.set_default_script(CallScript(ring_s=0.2, outcome="no_answer"))
-    engine = start_engine(desk)
     number = "+79123450004"
-    command_id = crm.create_command("op1", number)
-    wait_until(lambda: dials_to(sim_phone, number), 60, "am start")
-    wait_until(lambda: sim_phone.state()["call_state"] == 0, 30, "the call ended")
-    kill(engine)
+    command_id = command_killed_when(
+        desk,
+        crm,
+        number,
+        lambda: dials_to(sim_phone, number) and sim_phone.state()["call_state"] == 0,
+        "the call dialled and ended",
+    )
     result = finish_and_check(desk, crm, sim_phone, command_id, number)
     assert result["call_status"] == "no_answer"
