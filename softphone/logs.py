@@ -20,6 +20,9 @@ from softphone.masking import mask
 
 FORMAT: Final = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 ROOT: Final = "softphone"
+#: Libraries whose INFO lines carry whole URLs (with the device id in the query): kept at
+#: WARNING, and masked, so that a root handler added later (Qt, a debugger) cannot leak them.
+QUIET_LIBRARIES: Final = ("httpx", "httpcore")
 
 
 class MaskingFilter(logging.Filter):
@@ -101,3 +104,8 @@ def setup(log_file: Path | None, *, level: str = "INFO", console: bool = True) -
         handler._softphone = True  # type: ignore[attr-defined]
         logger.addHandler(handler)
     logger.setLevel(level)
+    for name in QUIET_LIBRARIES:
+        library = logging.getLogger(name)
+        library.setLevel(max(logging.WARNING, logger.level))
+        if not any(isinstance(f, MaskingFilter) for f in library.filters):
+            library.addFilter(MaskingFilter())

@@ -20,6 +20,10 @@ def installed(tmp_path: Path) -> Iterator[Path]:
     for handler in list(logger.handlers):
         logger.removeHandler(handler)
         handler.close()
+    for name in logs.QUIET_LIBRARIES:
+        library = logging.getLogger(name)
+        library.setLevel(logging.NOTSET)
+        library.filters.clear()
 
 
 def test_file_and_recent_lines_are_masked(
@@ -52,3 +56,16 @@ def test_setup_twice_does_not_double_handlers(installed: Path) -> None:
     ours = [h for h in logging.getLogger("softphone").handlers if getattr(h, "_softphone", 0)]
     assert len(ours) == 2  # recent lines + file
     assert all(any(isinstance(f, logs.MaskingFilter) for f in h.filters) for h in ours)
+
+
+def test_http_library_lines_stay_quiet_and_masked(
+    installed: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # httpx logs every request's URL at INFO, the device id in its query.
+    httpx_log = logging.getLogger("httpx")
+    assert not httpx_log.isEnabledFor(logging.INFO)
+    with caplog.at_level(logging.WARNING, logger="httpx"):
+        httpx_log.warning("GET /pull/?device_id=sp-8f2f1e3d7f44ae14c708819fddb74c3c")
+    [record] = caplog.records
+    assert "8f2f1e3d7f44ae14c708819fddb74c3c" not in record.getMessage()
+    assert "device_id=sp-8***4c3c" in record.getMessage()
