@@ -109,6 +109,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_USAGE
     from softphone import commands  # the engine and its dependencies, only when needed
+    from softphone.config import paths
+    from softphone.store import StoreError
 
     handler: Callable[[argparse.Namespace], int] = getattr(
         commands, "cmd_" + parsed.command.replace("-", "_")
@@ -117,6 +119,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return handler(parsed)
     except KeyboardInterrupt:
         return 130
+    except StoreError as err:
+        # Nothing is deleted or rewritten: the file stays as it is for support to look at.
+        print(
+            f"Softphone cannot use its database: {err}.\n"
+            f"It is {paths().database}; move it aside (keep it for support) and Softphone "
+            "starts with an empty history.",
+            file=sys.stderr,
+        )
+        return EXIT_FAIL
 
 
 def run_async(main_coro: Callable[[asyncio.Event], Any]) -> Any:

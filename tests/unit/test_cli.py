@@ -45,3 +45,17 @@ def test_a_qr_token_starting_with_a_dash_is_still_the_token(token: str) -> None:
 def test_only_the_token_option_is_glued() -> None:
     args = ["history", "--json", "--limit", "5"]
     assert _glue_values(args) == args
+
+
+def test_a_damaged_database_is_a_clear_error_and_stays_as_it_was(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from softphone.config import paths
+
+    database = paths().ensure().database
+    database.write_bytes(b"not a database at all" * 100)
+    assert main(["history", "--json"]) == 1
+    err = capsys.readouterr().err
+    assert "cannot use its database" in err and str(database) in err
+    assert "Traceback" not in err
+    assert database.read_bytes() == b"not a database at all" * 100
