@@ -36,7 +36,7 @@ def test_no_command_prints_help_and_fails(capsys: pytest.CaptureFixture[str]) ->
 
 @pytest.mark.parametrize("token", ["-Xy_9", "--weird", "plain"])
 def test_a_qr_token_starting_with_a_dash_is_still_the_token(token: str) -> None:
-    # QR tokens are URL-safe base64: about one in 32 starts with "-".
+    # QR tokens are URL-safe base64: about one in 64 starts with "-".
     args = _glue_values(["login", "--server", "http://127.0.0.1:1", "--qr-token", token])
     parsed = _parser().parse_args(args)
     assert parsed.qr_token == token and parsed.username is None
