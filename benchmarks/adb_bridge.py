@@ -3,7 +3,7 @@
 Starts a private adb server (the adbutils wheel's binary, a free port, USB off, throw-away
 HOME) and a SimPhone, then times `call_state`, `phone_time_ms`, `call_log_since` (20 rows),
 `probe` and `dial` until off-hook, through `PhoneBridge`. Prints JSON: milliseconds per call
-(min, median, p95). Run from the repository root: `python -m benchmarks.adb_bridge`.
+(min, median, p95). Run: `python benchmarks/adb_bridge.py`.
 Not a test: a figure (the simulated phone answers faster than a real one over USB).
 """
 
@@ -17,8 +17,8 @@ import time
 from collections.abc import Awaitable, Callable
 
 from softphone.adb.bridge import IDLE, PhoneBridge
+from softphone.adb.private import AdbServer
 from softphone.sim.phone import CallScript, SimPhone
-from tests.support.adb import AdbServer
 
 
 def _summary(samples: list[float]) -> dict[str, float]:

@@ -32,20 +32,17 @@ import statistics
 import sys
 import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
 os.environ["ADB_USB"] = "0"
 
-from softphone.adb.bridge import PhoneBridge  # noqa: E402
-from softphone.config import Settings, paths  # noqa: E402
-from softphone.engine import Engine  # noqa: E402
-from softphone.sim.crm import CrmOptions, RunningCrm, start_in_thread  # noqa: E402
-from softphone.sim.phone import CallScript, SimPhone  # noqa: E402
-from tests.support.adb import AdbServer  # noqa: E402
+from softphone.adb.bridge import PhoneBridge
+from softphone.adb.private import AdbServer
+from softphone.config import Settings, paths
+from softphone.engine import Engine
+from softphone.sim.crm import CrmOptions, RunningCrm, start_in_thread
+from softphone.sim.phone import CallScript, SimPhone
 
 
 def summary(samples: list[float]) -> dict[str, float]:
