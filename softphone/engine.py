@@ -34,7 +34,7 @@ from softphone.flow import CallFlow
 from softphone.model import ActionSource, HistoryEntry, to_wire_time
 from softphone.phone import DeskPhone, PhoneStatus
 from softphone.store import HistoryFilter, OutboxItem, Store
-from softphone.sync import CrmLink, SyncEvent, SyncStatus
+from softphone.sync import CrmLink, OutboxChanged, SyncEvent, SyncStatus
 
 log = logging.getLogger("softphone.engine")
 
@@ -146,7 +146,7 @@ class Engine:
             self.store,
             self.settings,
             on_command=self._on_command,
-            on_event=lambda event: self._emit(SyncChanged(event)),
+            on_event=self._sync_event,
             transport=transport,
         )
         self.flow = CallFlow(
@@ -213,6 +213,17 @@ class Engine:
                 listener(event)
             except Exception:
                 log.exception("an event listener failed")
+
+    def _sync_event(self, event: SyncEvent) -> None:
+        self._emit(SyncChanged(event))
+        if isinstance(event, OutboxChanged) and event.call_id is not None:
+            # The call's report state changed (sent, dead, retried): its history row shows it.
+            try:
+                entry = self.store.call(event.call_id)
+            except KeyError:  # the row may be gone (history cleared); the event is a hint
+                log.debug("call %s not found for its outbox change", event.call_id)
+                return
+            self._emit(CallChanged(entry))
 
     def status(self) -> EngineStatus:
         return EngineStatus(

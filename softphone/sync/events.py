@@ -72,6 +72,8 @@ class OutboxChanged:
 
     pending: int
     dead: int
+    #: The call whose report this was (its history entry's report state just changed), if any.
+    call_id: int | None = None
 
 
 SyncEvent = SessionChanged | CommandReceived | PollStatusChanged | RateLimited | OutboxChanged

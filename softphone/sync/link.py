@@ -203,8 +203,9 @@ class CrmLink:
         self.outbox.wake()
 
     async def retry_dead(self, item_id: int) -> None:
+        call_id = next((i.call_id for i in self._store.dead_letters() if i.id == item_id), None)
         self._store.revive(item_id)
-        self._outbox_event()
+        self._outbox_event(call_id)
         self.outbox.wake()
 
     async def discard_dead(self, item_id: int) -> None:
@@ -345,9 +346,9 @@ class CrmLink:
             self.outbox.wake()
         self._emit(SessionChanged(signed_in, tokens.username if tokens else "", reason))
 
-    def _outbox_event(self) -> None:
+    def _outbox_event(self, call_id: int | None = None) -> None:
         stats = self._store.outbox_stats(self._clock.wall())
-        self._emit(OutboxChanged(stats.pending, stats.dead))
+        self._emit(OutboxChanged(stats.pending, stats.dead, call_id))
 
     def _emit(self, event: SyncEvent) -> None:
         if self._on_event is None:

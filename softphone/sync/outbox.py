@@ -126,7 +126,7 @@ class Outbox:
         *,
         clock: Clock,
         max_age_s: float,
-        on_change: Callable[[], None] | None = None,
+        on_change: Callable[[int | None], None] | None = None,
         rng: random.Random | None = None,
     ) -> None:
         self._store = store
@@ -211,7 +211,7 @@ class Outbox:
                 self._store.to_dead(item.id, reason)
                 self.last_error = reason
                 log.warning("outbox item %d (%s) refused for good: %s", item.id, item.kind, reason)
-                self._changed()
+                self._changed(item.call_id)
                 return Outcome.DEAD
             except (SignedOut, AuthExpired):
                 return Outcome.WAIT_SESSION
@@ -226,7 +226,7 @@ class Outbox:
                 self._learn(item.body, attempt)
             self._store.delivered(item.id, wire_status=attempt.status)
             log.debug("outbox item %d (%s) delivered", item.id, item.kind)
-            self._changed()
+            self._changed(item.call_id)
             return Outcome.DELIVERED
         raise AssertionError("result_attempts never returns an empty list")
 
@@ -236,7 +236,7 @@ class Outbox:
             reason = f"not delivered in {days:g} days; last error: {error}"
             self._store.to_dead(item.id, reason)
             log.warning("outbox item %d (%s) given up: %s", item.id, item.kind, reason)
-            self._changed()
+            self._changed(item.call_id)
             return Outcome.DEAD
         self._store.retry_later(item.id, now + delay, error)
         self.last_error = error
@@ -262,9 +262,9 @@ class Outbox:
             self._store.set_value(_KV_LEGACY_ONLY, "1")
             log.info("the server refuses extended results; sending the legacy form")
 
-    def _changed(self) -> None:
+    def _changed(self, call_id: int | None) -> None:
         if self._on_change is not None:
-            self._on_change()
+            self._on_change(call_id)
 
 
 def _reason(err: Rejected) -> str:

@@ -12,10 +12,11 @@ import pytest
 
 from softphone.adb.bridge import PhoneBridge
 from softphone.config import Settings, paths
-from softphone.engine import CallChanged, Engine, EngineEvent
+from softphone.engine import CallChanged, Engine, EngineEvent, SyncChanged
 from softphone.model import ActionSource, CallPhase, CallStatus, ReportState
 from softphone.sim.crm import CrmOptions, RunningCrm, start_in_thread
 from softphone.sim.phone import CallScript, SimPhone
+from softphone.sync import OutboxChanged
 from tests.support.adb import AdbServer
 from tests.support.waiting import eventually
 
@@ -71,6 +72,16 @@ async def test_answered_call_reaches_the_crm_as_connected_with_the_phones_durati
     async with running_engine(crm, adb_server) as (_engine, events):
         command_id = crm.create_command("op1", "+79123456789")
         result = await eventually(lambda: result_of(crm, command_id), 30, "the result")
+        # The history row learns that the CRM has it, from an event (what the window redraws).
+        await eventually(
+            lambda: [
+                e
+                for e in events
+                if isinstance(e, CallChanged) and e.entry.report_state is ReportState.SENT
+            ],
+            10,
+            "a CallChanged saying the result was sent",
+        )
     [row] = sim_phone.call_log()
     assert result["call_status"] == "connected"
     assert result["call_duration_seconds"] == row["duration"] == 2
@@ -78,6 +89,8 @@ async def test_answered_call_reaches_the_crm_as_connected_with_the_phones_durati
     assert am_starts(sim_phone) == ["am start -a android.intent.action.CALL -d tel:+79123456789"]
     phases = [e.entry.phase for e in events if isinstance(e, CallChanged)]
     assert phases[0] is CallPhase.RECEIVED and phases[-1] is CallPhase.RESOLVED
+    sync_events = [e.event for e in events if isinstance(e, SyncChanged)]
+    assert any(isinstance(e, OutboxChanged) and e.call_id is not None for e in sync_events)
 
 
 async def test_not_answered_reaches_the_crm_as_no_answer(
