@@ -1,4 +1,4 @@
-# The two commands README promises: `make test` (and, once it lands, `make demo`).
+# The two commands README promises: `make demo` and `make test`.
 # Everything is installed into .venv from pyproject.toml; nothing is assumed on the machine
 # but Python 3.11+ and make.
 
@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PYTEST_ARGS ?= -n 2
 
-.PHONY: test lint unit install clean
+.PHONY: demo test lint unit install clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,11 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# The engine against the built-in simulated CRM and phone (private adb server, throw-away home,
+# in-memory keyring). DEMO_ARGS e.g. "--profile production --calls 5".
+demo: $(STAMP)
+	$(BIN)/softphone demo $(DEMO_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

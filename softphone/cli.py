@@ -70,6 +70,13 @@ def _parser() -> argparse.ArgumentParser:
     call.add_argument("--serial", default=None)
     call.add_argument("--json", action="store_true")
 
+    demo = sub.add_parser("demo", help="run against a built-in simulated CRM and phone")
+    demo.add_argument("--profile", choices=("seed", "production"), default="seed")
+    demo.add_argument("--every", type=float, default=8.0, help="seconds between CRM calls")
+    demo.add_argument("--calls", type=int, default=None, help="end after this many calls")
+    demo.add_argument("--port", type=int, default=0, help="the simulated CRM's port (0: any)")
+    demo.add_argument("--seed", type=int, default=None, help="make the calls' outcomes repeat")
+
     doctor = sub.add_parser("doctor", help="check adb, the phone, the server and the session")
     doctor.add_argument("--serial", default=None)
 

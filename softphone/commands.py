@@ -302,6 +302,27 @@ class _NoCrm:
         return None
 
 
+# -- demo --------------------------------------------------------------------------------------
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    try:
+        from softphone.demo import DemoOptions, run_demo
+    except ImportError as err:  # the simulated CRM's server is in the `sim` extra
+        _say(f"The demo needs the simulated CRM: pip install 'softphone[sim]' ({err.name}).")
+        return EXIT_FAIL
+
+    logs.setup(None, level="WARNING", console=True)
+    options = DemoOptions(
+        profile=args.profile,
+        every_s=max(0.1, args.every),
+        calls=args.calls,
+        crm_port=args.port,
+        seed=args.seed,
+    )
+    return int(run_async(lambda stop: run_demo(options, stop)))
+
+
 # -- doctor ------------------------------------------------------------------------------------
 
 
