@@ -20,13 +20,14 @@ import contextlib
 import dataclasses
 import datetime as dt
 import enum
+import json
 import logging
 from collections.abc import Callable
 from typing import Any
 
 import httpx
 
-from softphone import __version__
+from softphone import __version__, logs
 from softphone.adb.bridge import PhoneBridge
 from softphone.config import Paths, Settings, load_settings, paths, save_settings
 from softphone.control import ControlServer
@@ -168,6 +169,7 @@ class Engine:
         if self._started:
             return
         self._started = True
+        logs.keep_recent_lines()
         log.info("Softphone %s starting (data in %s)", __version__, self.paths.data_dir)
         await self.phone.start()
         await self.link.start()
@@ -281,6 +283,34 @@ class Engine:
 
     async def discard_dead(self, item_id: int) -> None:
         await self.link.discard_dead(item_id)
+
+    def set_auto_dial(self, on: bool) -> None:
+        """Dial CRM commands at once (on), or wait for the operator to confirm each (off).
+
+        Saved at once; applies to commands received from now on (one already waiting for a
+        confirmation keeps waiting for it).
+        """
+        self.settings = self.settings.model_copy(update={"auto_dial": on})
+        save_settings(self.paths, self.settings)
+        self.flow.settings = self.settings
+
+    async def send_support_report(self, comment: str = "") -> int:
+        """Queue the status snapshot and the recent log lines for the CRM's log endpoint.
+
+        Everything is masked on the way (tokens, numbers, the device id); the bundle is split
+        to the server's size limit and delivered by the outbox like a result. Returns its size.
+        """
+        lines = [line for _level, line in logs.recent().lines()]
+        text = "\n".join(
+            [
+                f"Softphone {__version__} support report",
+                comment.strip(),
+                json.dumps(self.status().to_json(), ensure_ascii=False),
+                *lines,
+            ]
+        )
+        await self.link.send_log_bundle(text)
+        return len(text)
 
     def history(
         self,

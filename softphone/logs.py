@@ -79,6 +79,19 @@ def recent() -> RecentLines:
     return _recent
 
 
+def keep_recent_lines() -> RecentLines:
+    """Make sure the in-memory lines are kept (support reports send them), even when the
+    embedding program did not call `setup`. Leaves any handler already there alone."""
+    logger = logging.getLogger(ROOT)
+    handler = recent()
+    if handler not in logger.handlers:
+        handler._softphone = True  # type: ignore[attr-defined]
+        logger.addHandler(handler)
+    if logger.level == logging.NOTSET:
+        logger.setLevel(logging.INFO)
+    return handler
+
+
 def setup(log_file: Path | None, *, level: str = "INFO", console: bool = True) -> None:
     """Install the handlers on the `softphone` logger. Safe to call again (replaces them)."""
     logger = logging.getLogger(ROOT)

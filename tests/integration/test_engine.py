@@ -4,6 +4,7 @@ creates it (`/sim/commands`), and every result is read back from the simulated C
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -11,7 +12,7 @@ from typing import Any
 import pytest
 
 from softphone.adb.bridge import PhoneBridge
-from softphone.config import Settings, paths
+from softphone.config import Settings, load_settings, paths
 from softphone.engine import CallChanged, Engine, EngineEvent, SyncChanged
 from softphone.model import ActionSource, CallPhase, CallStatus, ReportState
 from softphone.sim.crm import CrmOptions, RunningCrm, start_in_thread
@@ -201,3 +202,26 @@ async def test_manual_call_is_recorded_locally_with_its_source(
         assert done.report_state is ReportState.LOCAL_ONLY
         assert done.status is CallStatus.CONNECTED and done.duration_s == 1
     assert not any(r["path"] == "/api/phone/calls/update/" for r in crm.requests())
+
+
+async def test_auto_dial_off_waits_for_the_operator_and_a_support_report_reaches_the_crm(
+    crm: RunningCrm, adb_server: AdbServer, sim_phone: SimPhone
+) -> None:
+    sim_phone.set_default_script(CallScript(ring_s=0.2, outcome="answered", talk_s=1.0))
+    async with running_engine(crm, adb_server) as (engine, _):
+        engine.set_auto_dial(False)
+        command_id = crm.create_command("op1", "+79123456710")
+        [waiting] = await eventually(lambda: engine.status().waiting, 30, "the command waiting")
+        await asyncio.sleep(0.5)
+        assert am_starts(sim_phone) == []  # nothing dialled before the operator says so
+        await engine.confirm(waiting.id, from_notification=True)
+        result = await eventually(lambda: result_of(crm, command_id), 30, "the result")
+        size = await engine.send_support_report("operator says: the 10:40 call dropped")
+        received = await eventually(crm.logs, 30, "the support report")
+        bundle = "".join(part["payload"] for part in received)
+    assert result["action_source"] == "notification"
+    assert load_settings(paths()).auto_dial is False  # kept for the next start
+    assert size > 0 and "the 10:40 call dropped" in bundle
+    # The log lines came along, every number and id in them masked.
+    assert "+79123456710" not in bundle and "***6710" in bundle
+    assert engine.link.device_id not in bundle
