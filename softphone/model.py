@@ -192,6 +192,35 @@ class CallCommand(BaseModel):
         data.update(self.model_extra or {})
         return data
 
+    @classmethod
+    def salvage(cls, data: object) -> CallCommand | None:
+        """What can be kept of a command the strict model refused, or None without a usable id.
+
+        The server hands each command out once: dropping a garbled one loses it for good, while
+        keeping its id lets the desk answer it (an undialable number is resolved `no_action`
+        with the reason, and the CRM hears of it). Fields of the wrong type are left out; an
+        over-long phone is cut (it can never be dialled, `numbers.normalize` says why).
+        """
+        if not isinstance(data, dict):
+            return None
+        kept: dict[str, object] = {}
+        for name, limit in (("id", 128), ("phone", 256), ("note", 2000)):
+            value = data.get(name)
+            if isinstance(value, bool) or not isinstance(value, (str, int)):
+                continue
+            text = str(value)
+            if name != "id" or len(text.strip()) <= limit:
+                kept[name] = text[:limit]
+        for name in ("company_id", "contact_id", "created_at"):
+            value = data.get(name)
+            if isinstance(value, (str, int)) and not isinstance(value, bool):
+                kept[name] = str(value)[:128]
+        kept["dropped"] = sorted(str(k)[:40] for k in data if k not in kept)[:20]
+        try:
+            return cls.model_validate(kept)
+        except ValueError:
+            return None
+
 
 class CallLogRow(BaseModel):
     """One row of the phone's `content://call_log/calls`, as parsed from `content query`."""

@@ -373,7 +373,15 @@ class CrmApi:
         elapsed = time.monotonic() - started
         if response.status_code == 204 or not response.content.strip():
             return PullResult(None, elapsed)
-        return PullResult(self._model(CallCommand, response), elapsed)
+        try:
+            return PullResult(self._model(CallCommand, response), elapsed)
+        except BadResponse:
+            # Consumed on the server already: keep whatever has an id, so it gets answered.
+            salvaged = CallCommand.salvage(self._json(response))
+            if salvaged is None:
+                raise
+            log.warning("the server's command %s was partly unreadable; kept", salvaged.id)
+            return PullResult(salvaged, elapsed)
 
     # -- reports -----------------------------------------------------------------------------
 

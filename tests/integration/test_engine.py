@@ -225,3 +225,20 @@ async def test_auto_dial_off_waits_for_the_operator_and_a_support_report_reaches
     # The log lines came along, every number and id in them masked.
     assert "+79123456710" not in bundle and "***6710" in bundle
     assert engine.link.device_id not in bundle
+
+
+async def test_a_command_the_strict_model_refuses_is_still_answered(
+    crm: RunningCrm, adb_server: AdbServer, sim_phone: SimPhone, caplog: pytest.LogCaptureFixture
+) -> None:
+    # 300 digits: no model field takes it, no phone can dial it; the CRM must still hear back.
+    async with running_engine(crm, adb_server) as (engine, _):
+        command_id = crm.create_command("op1", "8" * 300)
+        result = await eventually(lambda: result_of(crm, command_id), 30, "the result")
+        [entry] = engine.history()
+    assert am_starts(sim_phone) == []
+    assert entry.command_id == command_id and entry.status is CallStatus.NO_ACTION
+    assert result["call_status"] in ("unknown", "no_action")
+    sent = crm.command(command_id)["updates"][-1]["body"]
+    assert "not dialled" in sent.get("reason_if_unknown", "")
+    assert "partly unreadable" in caplog.text
+    assert "8" * 20 not in caplog.text  # the untrusted text is masked in the log

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from softphone.model import (
@@ -123,3 +125,33 @@ def test_phases_say_when_a_dial_may_have_happened() -> None:
     assert not CallPhase.AWAITING_CONFIRMATION.dial_may_have_happened
     assert CallPhase.DIALLING.dial_may_have_happened
     assert CallPhase.RESOLVED.dial_may_have_happened and not CallPhase.RESOLVED.is_open
+
+
+def test_a_garbled_command_keeps_its_id_and_says_what_was_dropped() -> None:
+    kept = CallCommand.salvage({"id": 17, "phone": ["+7912"], "note": {"x": 1}, "extra": 2})
+    assert kept is not None
+    assert (kept.id, kept.phone, kept.note) == ("17", "", None)
+    assert kept.extras()["dropped"] == ["extra", "note", "phone"]
+    too_long = CallCommand.salvage({"id": "a1", "phone": "9" * 5000})
+    assert too_long is not None and len(too_long.phone) == 256
+
+
+@pytest.mark.parametrize(
+    "data", [None, [], "x", {"phone": "+79123456789"}, {"id": "a\x00b"}, {"id": "x" * 200}]
+)
+def test_nothing_is_salvaged_without_a_usable_id(data: object) -> None:
+    assert CallCommand.salvage(data) is None
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=300),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(), children),
+    max_leaves=12,
+)
+
+
+@given(st.dictionaries(st.sampled_from(["id", "phone", "note", "company_id", "x"]), json_values))
+def test_salvage_never_raises_and_keeps_a_valid_id(data: dict[str, object]) -> None:
+    kept = CallCommand.salvage(data)
+    if kept is not None:
+        assert kept.id and len(kept.id) <= 128 and len(kept.phone) <= 256

@@ -271,3 +271,35 @@ async def test_a_stopped_link_pulls_again_when_started_again() -> None:
         await eventually(lambda: crm.count(PULL) > pulls)
     finally:
         await link.stop()
+
+
+async def test_a_garbled_command_with_an_id_is_kept_so_it_gets_answered(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    crm = FakeCrm()
+    served = False
+
+    def garbled(request: httpx.Request, _body: object) -> httpx.Response | None:
+        nonlocal served
+        if request.url.path == PULL and not served:
+            served = True
+            return httpx.Response(200, json={"id": "g-1", "phone": {"digits": "79123456789"}})
+        return None
+
+    received: list[CallCommand] = []
+
+    async def keep(command: CallCommand) -> None:
+        received.append(command)
+
+    crm.override = garbled
+    link = make_link(crm, keep)
+    await link.login_password(URL, "op1", "pw1")
+    await link.start()
+    try:
+        await eventually(lambda: received)
+    finally:
+        await link.stop()
+    [command] = received
+    assert (command.id, command.phone) == ("g-1", "")
+    assert command.extras()["dropped"] == ["phone"]
+    assert "partly unreadable" in caplog.text
