@@ -30,6 +30,7 @@ from typing import Any, Final, Protocol
 
 from softphone.config import Settings
 from softphone.correlate import Window, find_match, outcome_from_row, outcome_unknown
+from softphone.masking import mask_phone
 from softphone.model import (
     ActionSource,
     CallCommand,
@@ -180,7 +181,7 @@ class CallFlow:
         if entry is None:
             log.info("command %s is already known; ignored", command.id)
             return None
-        log.info("command %s received for %s", command.id, phone)
+        log.info("command %s received for %s", command.id, mask_phone(phone))
         self._changed(entry)
         if problem is not None:
             self._finish(

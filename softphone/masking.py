@@ -128,7 +128,11 @@ def _replace(match: re.Match[str]) -> str:
         token = match.group(0)
         has_digit = any(c.isdigit() for c in token)
         has_alpha = any(c.isalpha() for c in token)
-        return MASK if has_digit and has_alpha else token
+        # Long mixed runs are tokens; long digit runs are no number anyone writes, but may be
+        # one with garbage around it (untrusted server text): hidden too, as a number would be.
+        if has_digit and has_alpha:
+            return MASK
+        return mask_phone(token) if has_digit else token
     if kind in ("intl", "ru"):
         text = match.group(0)
         digits = sum(c.isdigit() for c in text)

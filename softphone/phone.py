@@ -18,6 +18,7 @@ from typing import Any
 
 from softphone.adb.bridge import CallLogDenied, Capabilities, PhoneBridge, PhoneError
 from softphone.flow import CallLogUnreadable, DialAttempt, PhoneUnavailable
+from softphone.masking import mask_device_id
 from softphone.model import CallLogRow
 
 log = logging.getLogger("softphone.adb")
@@ -186,7 +187,7 @@ class DeskPhone:
 
     async def _pump(self, events: Any) -> None:
         async for event in events:
-            log.info("phone %s: %s", event.serial, event.kind)
+            log.info("phone %s: %s", mask_device_id(event.serial), event.kind)
             self._refresh.set()
 
     async def _update(self) -> None:
