@@ -32,6 +32,7 @@ from softphone.adb.bridge import PhoneBridge
 from softphone.config import Paths, Settings, load_settings, paths, save_settings
 from softphone.control import ControlServer
 from softphone.flow import CallFlow
+from softphone.masking import mask_device_id
 from softphone.model import ActionSource, HistoryEntry, to_wire_time
 from softphone.phone import DeskPhone, PhoneStatus
 from softphone.store import HistoryFilter, OutboxItem, Store
@@ -301,11 +302,15 @@ class Engine:
         to the server's size limit and delivered by the outbox like a result. Returns its size.
         """
         lines = [line for _level, line in logs.recent().lines()]
+        snapshot = self.status().to_json()
+        phone = snapshot["phone"]
+        phone["serial"] = mask_device_id(phone["serial"]) if phone.get("serial") else None
+        phone["attached"] = [mask_device_id(serial) for serial in phone.get("attached", [])]
         text = "\n".join(
             [
                 f"Softphone {__version__} support report",
                 comment.strip(),
-                json.dumps(self.status().to_json(), ensure_ascii=False),
+                json.dumps(snapshot, ensure_ascii=False),
                 *lines,
             ]
         )

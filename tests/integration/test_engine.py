@@ -225,6 +225,7 @@ async def test_auto_dial_off_waits_for_the_operator_and_a_support_report_reaches
     # The log lines came along, every number and id in them masked.
     assert "+79123456710" not in bundle and "***6710" in bundle
     assert engine.link.device_id not in bundle
+    assert sim_phone.serial not in bundle  # the phone's serial is a device id too
 
 
 async def test_a_command_the_strict_model_refuses_is_still_answered(
