@@ -295,6 +295,16 @@ class Engine:
         save_settings(self.paths, self.settings)
         self.flow.settings = self.settings
 
+    def choose_phone(self, serial: str) -> None:
+        """Use this phone (when several are attached); "" goes back to "the one attached".
+
+        Saved at once; the phone is probed again and a PhoneChanged follows.
+        """
+        self.settings = self.settings.model_copy(update={"phone_serial": serial})
+        save_settings(self.paths, self.settings)
+        self.phone.preferred_serial = serial
+        self.phone.refresh()
+
     async def send_support_report(self, comment: str = "") -> int:
         """Queue the status snapshot and the recent log lines for the CRM's log endpoint.
 

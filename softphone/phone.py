@@ -212,7 +212,13 @@ class DeskPhone:
                 )
                 return
         if chosen is None:
-            self._set(PhoneStatus(state="none", problem=_PROBLEMS["none"], attached=attached))
+            problem = _PROBLEMS["none"]
+            if self.preferred_serial and attached:
+                problem = (
+                    "The chosen phone is not attached: connect it, or choose one of the "
+                    "attached phones."
+                )
+            self._set(PhoneStatus(state="none", problem=problem, attached=attached))
             return
         if chosen.state != READY:
             self._set(

@@ -18,7 +18,7 @@ from softphone.model import ActionSource, CallPhase, CallStatus, ReportState
 from softphone.sim.crm import CrmOptions, RunningCrm, start_in_thread
 from softphone.sim.phone import CallScript, SimPhone
 from softphone.sync import OutboxChanged
-from tests.support.adb import AdbServer
+from tests.support.adb import AdbServer, SimPhoneFactory
 from tests.support.waiting import eventually
 
 pytestmark = [pytest.mark.adb, pytest.mark.slow]
@@ -243,3 +243,45 @@ async def test_a_command_the_strict_model_refuses_is_still_answered(
     assert "not dialled" in sent.get("reason_if_unknown", "")
     assert "partly unreadable" in caplog.text
     assert "8" * 20 not in caplog.text  # the untrusted text is masked in the log
+
+
+async def test_with_two_phones_the_operator_chooses_one_and_it_is_kept(
+    crm: RunningCrm, adb_server: AdbServer, sim_phone_factory: SimPhoneFactory
+) -> None:
+    first, second = sim_phone_factory(), sim_phone_factory(model="Redmi Note 12")
+    for phone in (first, second):
+        phone.set_default_script(CallScript(ring_s=0.2, outcome="answered", talk_s=1.0))
+    engine = Engine(
+        paths(),
+        Settings(call_log_wait_s=4.0, dial_start_timeout_s=3.0),
+        bridge=PhoneBridge("127.0.0.1", adb_server.port),
+        control=False,
+    )
+    try:
+        await engine.start()
+        await engine.login_qr(crm.url, crm.create_qr("op1"))
+        several = await eventually(
+            lambda: (p := engine.status().phone).state == "several" and p, 15, "two phones seen"
+        )
+        assert set(several.attached) == {first.serial, second.serial}
+        engine.choose_phone(second.serial)
+        await eventually(
+            lambda: engine.status().ready and engine.status().phone.serial == second.serial,
+            15,
+            "the chosen phone ready",
+        )
+        assert engine.status().phone.model == "Redmi Note 12"
+        command_id = crm.create_command("op1", "+79123456720")
+        assert (await eventually(lambda: result_of(crm, command_id), 30))["call_status"] == (
+            "connected"
+        )
+        engine.choose_phone("no-such-phone")
+        gone = await eventually(
+            lambda: (p := engine.status().phone).state == "none" and p, 15, "the choice missing"
+        )
+        assert "chosen phone is not attached" in (gone.problem or "")
+    finally:
+        await engine.stop()
+    assert am_starts(first) == []
+    assert am_starts(second) == ["am start -a android.intent.action.CALL -d tel:+79123456720"]
+    assert load_settings(paths()).phone_serial == "no-such-phone"
