@@ -51,6 +51,7 @@ def _parser() -> argparse.ArgumentParser:
     login.add_argument("--server", required=True, help="the CRM address, e.g. https://crm.example")
     how = login.add_mutually_exclusive_group(required=True)
     how.add_argument("--qr-token", help="the token of a QR login code")
+    how.add_argument("--qr-image", help="a picture (screenshot, photo) of the CRM's QR code")
     how.add_argument("--username", help="sign in with a password read from stdin")
     login.add_argument(
         "--allow-http", action="store_true", help="allow plain HTTP to this (non-loopback) server"

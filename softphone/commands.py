@@ -72,6 +72,19 @@ def cmd_login(args: argparse.Namespace) -> int:
                 update={"allow_plain_http": [*settings.allow_plain_http, host]}
             )
     password = read_password() if args.username else None
+    qr_token = args.qr_token
+    if args.qr_image:
+        from softphone.qr import QrError, tokens_in_file
+
+        try:
+            tokens = tokens_in_file(args.qr_image)
+        except QrError as err:
+            _say(f"Sign-in failed: {err}")
+            return EXIT_FAIL
+        if len(tokens) > 1:
+            _say("Sign-in failed: the picture holds several QR codes; crop it to the CRM's one.")
+            return EXIT_FAIL
+        qr_token = tokens[0]
     logs.setup(where.log_file, level=settings.log_level, console=False)
 
     async def main(_stop: asyncio.Event) -> int:
@@ -84,7 +97,7 @@ def cmd_login(args: argparse.Namespace) -> int:
                 assert password is not None
                 await link.login_password(args.server, args.username, password)
             else:
-                await link.login_qr(args.server, args.qr_token)
+                await link.login_qr(args.server, qr_token)
             status = link.status()
         except CrmError as err:
             _say(f"Sign-in failed: {err}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -59,3 +60,12 @@ def test_a_damaged_database_is_a_clear_error_and_stays_as_it_was(
     assert "cannot use its database" in err and str(database) in err
     assert "Traceback" not in err
     assert database.read_bytes() == b"not a database at all" * 100
+
+
+def test_login_from_a_picture_without_a_code_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    picture = tmp_path / "screen.png"
+    picture.write_bytes(b"\x89PNG\r\n\x1a\n broken")
+    assert main(["login", "--server", "http://127.0.0.1:1", "--qr-image", str(picture)]) == 1
+    assert "Sign-in failed: screen.png is not a picture" in capsys.readouterr().err
