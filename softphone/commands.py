@@ -16,6 +16,7 @@ from softphone.cli import EXIT_FAIL, EXIT_OK, print_json, read_password, run_asy
 from softphone.config import Settings, load_settings, paths, save_settings
 from softphone.control import NoInstance, request
 from softphone.engine import Engine, jsonable
+from softphone.instance import AlreadyRunning, InstanceLock
 from softphone.model import ActionSource, CallPhase, HistoryEntry
 from softphone.numbers import InvalidNumber, format_display
 from softphone.store import Store
@@ -46,7 +47,11 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     async def main(stop: asyncio.Event) -> int:
         engine = Engine(where, settings)
-        await engine.start()
+        try:
+            await engine.start()
+        except AlreadyRunning as err:
+            _say(str(err))
+            return EXIT_FAIL
         _say(f"Softphone {engine.status().version} is running; stop it with Ctrl+C.")
         try:
             await stop.wait()
@@ -255,6 +260,13 @@ def _call_directly(args: argparse.Namespace) -> int:
         from softphone.flow import CallFlow
         from softphone.phone import DeskPhone
 
+        # This process drives the phone itself: never while an engine does.
+        instance = InstanceLock(where.data_dir / "engine.lock")
+        try:
+            instance.acquire()
+        except AlreadyRunning as err:
+            _say(f"The call was not placed: {err}")
+            return EXIT_FAIL
         store = Store.open(where.database)
         bridge = PhoneBridge()
         phone = DeskPhone(
@@ -278,6 +290,7 @@ def _call_directly(args: argparse.Namespace) -> int:
             await phone.stop()
             await bridge.close()
             store.close()
+            instance.release()
         if result is None:
             return EXIT_FAIL
         if args.json:

@@ -32,6 +32,7 @@ from softphone.adb.bridge import PhoneBridge
 from softphone.config import Paths, Settings, load_settings, paths, save_settings
 from softphone.control import ControlServer
 from softphone.flow import CallFlow
+from softphone.instance import AlreadyRunning, InstanceLock
 from softphone.masking import mask_device_id
 from softphone.model import ActionSource, HistoryEntry, to_wire_time
 from softphone.phone import DeskPhone, PhoneStatus
@@ -163,12 +164,19 @@ class Engine:
         )
         self._tasks: list[asyncio.Task[None]] = []
         self._started = False
+        self._instance = InstanceLock(self.paths.data_dir / "engine.lock")
 
     # -- lifecycle -------------------------------------------------------------------------
 
     async def start(self) -> None:
+        """Start everything. Raises `AlreadyRunning` if another engine runs on this data."""
         if self._started:
             return
+        try:
+            self._instance.acquire()
+        except AlreadyRunning:
+            self.store.close()
+            raise
         self._started = True
         logs.keep_recent_lines()
         log.info("Softphone %s starting (data in %s)", __version__, self.paths.data_dir)
@@ -194,6 +202,7 @@ class Engine:
         with contextlib.suppress(Exception):
             await self.bridge.close()
         self.store.close()
+        self._instance.release()
         log.info("Softphone stopped")
 
     async def __aenter__(self) -> Engine:

@@ -175,6 +175,8 @@ def test_a_whole_shift_through_the_command_line(desk: Desk) -> None:
         assert refused.returncode != 0
         assert "not placed" in refused.stderr
 
+        twin = desk.run("run", "--headless")  # a second engine on this desk
+        assert twin.returncode == 1 and "already running" in twin.stderr
         doctor = desk.run("doctor")
         assert doctor.returncode == 0, doctor.stdout + doctor.stderr
         assert "FAIL" not in doctor.stdout

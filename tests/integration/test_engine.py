@@ -14,6 +14,7 @@ import pytest
 from softphone.adb.bridge import PhoneBridge
 from softphone.config import Settings, load_settings, paths
 from softphone.engine import CallChanged, Engine, EngineEvent, SyncChanged
+from softphone.instance import AlreadyRunning
 from softphone.model import ActionSource, CallPhase, CallStatus, ReportState
 from softphone.sim.crm import CrmOptions, RunningCrm, start_in_thread
 from softphone.sim.phone import CallScript, SimPhone
@@ -285,3 +286,18 @@ async def test_with_two_phones_the_operator_chooses_one_and_it_is_kept(
     assert am_starts(first) == []
     assert am_starts(second) == ["am start -a android.intent.action.CALL -d tel:+79123456720"]
     assert load_settings(paths()).phone_serial == "no-such-phone"
+
+
+async def test_a_second_engine_on_the_same_desk_refuses_to_start(
+    crm: RunningCrm, adb_server: AdbServer, sim_phone: SimPhone
+) -> None:
+    async with running_engine(crm, adb_server) as (engine, _):
+        second = Engine(
+            paths(), Settings(), bridge=PhoneBridge("127.0.0.1", adb_server.port), control=False
+        )
+        with pytest.raises(AlreadyRunning, match="already running"):
+            await second.start()
+        assert engine.status().ready  # the first one is unaffected
+    third = Engine(paths(), Settings(), bridge=PhoneBridge("127.0.0.1", adb_server.port))
+    await third.start()  # free again once the first stopped
+    await third.stop()
