@@ -136,10 +136,14 @@ async def run_demo(options: DemoOptions, stop: asyncio.Event, out: TextIO = sys.
     rng = random.Random(options.seed)
     narrator = _Narrator(out)
     with tempfile.TemporaryDirectory(prefix="softphone-demo-") as home:
-        crm = start_in_thread(
-            CrmOptions(profile=options.profile, users=[(USER, PASSWORD, False)]),
-            port=options.crm_port,
-        )
+        try:
+            crm = start_in_thread(
+                CrmOptions(profile=options.profile, users=[(USER, PASSWORD, False)]),
+                port=options.crm_port,
+            )
+        except RuntimeError as err:  # the port is taken, or loopback is unusable
+            print(f"The demo cannot start its simulated CRM: {err}", file=sys.stderr)
+            return 1
         phone = SimPhone(log_delay_s=0.5)
         phone.set_default_script(CallScript(ring_s=2.0, outcome="answered", talk_s=4.0))
         phone.start()

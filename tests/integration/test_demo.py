@@ -78,3 +78,23 @@ def test_ctrl_c_stops_the_demo_and_its_adb_server(tmp_path: Path) -> None:
     with socket.socket() as probe:
         assert probe.connect_ex(("127.0.0.1", int(adb_port))) != 0, "the adb server still runs"
     assert "Traceback" not in err
+
+
+def test_a_taken_port_is_a_message_not_a_traceback(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        done = subprocess.run(
+            softphone("demo", "--port", str(taken.getsockname()[1]), "--calls", "1"),
+            env={**os.environ, "SOFTPHONE_HOME": str(tmp_path / "home")},
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert done.returncode == 1
+    assert "The demo cannot start its simulated CRM" in done.stderr
+    assert "Traceback" not in done.stderr
