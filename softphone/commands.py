@@ -193,13 +193,29 @@ def _print_status(status: dict[str, Any]) -> None:
     sync, phone = status.get("sync", {}), status.get("phone", {})
     print(f"Softphone {status.get('version')}: {'ready' if status.get('ready') else 'not ready'}")
     print(
-        f"  signed in: {sync.get('signed_in')} as {sync.get('username') or '-'}"
-        f"  server mode: {sync.get('server_mode')}"
+        f"  signed in: {'yes' if sync.get('signed_in') else 'no'} as {sync.get('username') or '-'}"
+        f"{'  (session not kept: no keyring)' if sync.get('session_only') else ''}"
     )
-    print(f"  phone: {phone.get('state')} {phone.get('model') or ''} {phone.get('problem') or ''}")
+    line = f"  server: {sync.get('server_mode')}"
+    if sync.get("budget_limit"):
+        line += f", requests {sync.get('budget_used')}/{sync.get('budget_limit')} this window"
+    if sync.get("rate_limited"):
+        line += ", the server is limiting us"
+    if sync.get("last_error"):
+        line += f", last error: {sync['last_error']}"
+    print(line)
     print(
-        f"  waiting: {len(status.get('waiting', []))}  dead letters: "
-        f"{len(status.get('dead_letters', []))}"
+        "  phone: "
+        + " ".join(
+            str(p) for p in (phone.get("state"), phone.get("model"), phone.get("problem")) if p
+        )
+    )
+    current = status.get("current_call")
+    if current:
+        print(f"  on a call: {_shown(current.get('phone', ''))} ({current.get('phase')})")
+    print(
+        f"  waiting: {len(status.get('waiting', []))}  results to send: "
+        f"{sync.get('outbox_pending', 0)}  dead letters: {len(status.get('dead_letters', []))}"
     )
 
 

@@ -147,6 +147,9 @@ def test_a_whole_shift_through_the_command_line(desk: Desk) -> None:
         assert ready["phone"]["state"] == "device"
         assert ready["phone"]["model"] == "Pixel 7"
         assert ready["current_call"] is None and ready["waiting"] == []
+        shown = desk.run("status").stdout
+        assert ": ready" in shown and "signed in: yes as op1" in shown, shown
+        assert "phone: device Pixel 7" in shown, shown
 
         command_id = desk.crm(
             "POST", "/sim/commands", {"username": "op1", "phone": "+79123456701"}
