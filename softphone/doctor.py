@@ -68,7 +68,13 @@ async def _phone_checks(settings: Settings) -> list[DoctorLine]:
         DoctorLine(
             "SIM cards",
             sims >= 1,
-            f"{sims} ready",
+            f"{sims} ready"
+            + (
+                "; set a default SIM for calls on the phone, or Android asks which SIM to use"
+                " and the call never starts"
+                if sims > 1
+                else ""
+            ),
             None if sims >= 1 else "insert a SIM card or check the phone's network",
         )
     )

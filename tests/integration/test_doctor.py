@@ -52,3 +52,11 @@ async def test_a_server_that_does_not_answer_and_a_denied_call_log(
 async def test_plain_http_to_a_remote_host_is_refused_before_any_request() -> None:
     lines = by_name(await run_checks(paths().ensure(), Settings(server_url="http://crm.example")))
     assert not lines["CRM server"].ok and "https" in (lines["CRM server"].fix or "")
+
+
+async def test_two_sims_are_fine_with_the_default_sim_advice(
+    sim_phone_factory: SimPhoneFactory,
+) -> None:
+    sim_phone_factory(sims=2)
+    lines = by_name(await run_checks(paths().ensure(), Settings()))
+    assert lines["SIM cards"].ok and "default SIM" in lines["SIM cards"].detail
