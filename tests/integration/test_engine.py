@@ -11,8 +11,7 @@ from typing import Any
 
 import pytest
 
-from softphone.adb.bridge import PhoneBridge
-from softphone.config import Settings, load_settings, paths
+from softphone.config import load_settings, paths
 from softphone.engine import CallChanged, Engine, EngineEvent, SyncChanged
 from softphone.instance import AlreadyRunning
 from softphone.model import ActionSource, CallPhase, CallStatus, ReportState
@@ -20,6 +19,7 @@ from softphone.sim.crm import CrmOptions, RunningCrm, start_in_thread
 from softphone.sim.phone import CallScript, SimPhone
 from softphone.sync import OutboxChanged
 from tests.support.adb import AdbServer, SimPhoneFactory
+from tests.support.engines import desk_engine
 from tests.support.waiting import eventually
 
 pytestmark = [pytest.mark.adb, pytest.mark.slow]
@@ -40,10 +40,7 @@ def crm(request: pytest.FixtureRequest) -> Iterator[RunningCrm]:
 async def running_engine(
     crm: RunningCrm, adb_server: AdbServer, **settings: Any
 ) -> AsyncIterator[tuple[Engine, list[EngineEvent]]]:
-    merged: dict[str, Any] = {"call_log_wait_s": 4.0, "dial_start_timeout_s": 3.0, **settings}
-    engine = Engine(
-        paths(), Settings(**merged), bridge=PhoneBridge("127.0.0.1", adb_server.port), control=False
-    )
+    engine = desk_engine(adb_server.port, **settings)
     events: list[EngineEvent] = []
     engine.subscribe(events.append)
     await engine.start()
@@ -252,12 +249,7 @@ async def test_with_two_phones_the_operator_chooses_one_and_it_is_kept(
     first, second = sim_phone_factory(), sim_phone_factory(model="Redmi Note 12")
     for phone in (first, second):
         phone.set_default_script(CallScript(ring_s=0.2, outcome="answered", talk_s=1.0))
-    engine = Engine(
-        paths(),
-        Settings(call_log_wait_s=4.0, dial_start_timeout_s=3.0),
-        bridge=PhoneBridge("127.0.0.1", adb_server.port),
-        control=False,
-    )
+    engine = desk_engine(adb_server.port)
     try:
         await engine.start()
         await engine.login_qr(crm.url, crm.create_qr("op1"))
@@ -292,12 +284,10 @@ async def test_a_second_engine_on_the_same_desk_refuses_to_start(
     crm: RunningCrm, adb_server: AdbServer, sim_phone: SimPhone
 ) -> None:
     async with running_engine(crm, adb_server) as (engine, _):
-        second = Engine(
-            paths(), Settings(), bridge=PhoneBridge("127.0.0.1", adb_server.port), control=False
-        )
+        second = desk_engine(adb_server.port)
         with pytest.raises(AlreadyRunning, match="already running"):
             await second.start()
         assert engine.status().ready  # the first one is unaffected
-    third = Engine(paths(), Settings(), bridge=PhoneBridge("127.0.0.1", adb_server.port))
+    third = desk_engine(adb_server.port, control=True)
     await third.start()  # free again once the first stopped
     await third.stop()

@@ -8,12 +8,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from softphone.adb.bridge import PhoneBridge
 from softphone.adb.private import AdbServer
-from softphone.config import Settings, paths
-from softphone.engine import Engine, PhoneChanged
+from softphone.engine import PhoneChanged
 from softphone.sim.crm import CrmOptions, RunningCrm, start_in_thread
 from softphone.sim.phone import CallScript, SimPhone
+from tests.support.engines import desk_engine
 from tests.support.waiting import eventually
 
 pytestmark = [pytest.mark.adb, pytest.mark.slow]
@@ -53,12 +52,7 @@ async def test_the_engine_outlives_its_adb_server(own_adb: AdbServer, crm: Runni
     phone.set_default_script(CallScript(ring_s=0.2, outcome="answered", talk_s=1.0))
     phone.start()
     own_adb.connect(phone.serial)
-    engine = Engine(
-        paths(),
-        Settings(call_log_wait_s=4.0, dial_start_timeout_s=3.0),
-        bridge=PhoneBridge("127.0.0.1", own_adb.port),
-        control=False,
-    )
+    engine = desk_engine(own_adb.port)
     states: list[str] = []
     engine.subscribe(lambda e: states.append(e.phone.state) if isinstance(e, PhoneChanged) else 0)
     try:

@@ -8,12 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from softphone.adb.bridge import PhoneBridge
-from softphone.config import Settings, paths
-from softphone.engine import Engine
 from softphone.sim.crm import CrmOptions, RunningCrm, start_in_thread
 from softphone.sim.phone import CallScript, SimPhone
 from tests.support.adb import AdbServer
+from tests.support.engines import desk_engine
 from tests.support.waiting import eventually
 
 pytestmark = [pytest.mark.adb, pytest.mark.slow]
@@ -38,12 +36,7 @@ async def test_a_result_waits_out_a_crm_outage_and_the_session_survives(
     crm = start_in_thread(options, port=0)
     port = crm.port
     sim_phone.set_default_script(CallScript(ring_s=0.2, outcome="answered", talk_s=3.0))
-    engine = Engine(
-        paths(),
-        Settings(call_log_wait_s=4.0, dial_start_timeout_s=3.0),
-        bridge=PhoneBridge("127.0.0.1", adb_server.port),
-        control=False,
-    )
+    engine = desk_engine(adb_server.port)
     try:
         await engine.start()
         await engine.login_qr(crm.url, crm.create_qr("op1"))

@@ -226,23 +226,29 @@ async def test_a_wrong_password_is_a_refusal_with_the_servers_words() -> None:
     await link.stop()
 
 
+def first_pull_answers(crm: FakeCrm, body: object) -> None:
+    """The server's first pull answer is `body` (200); the rest are the fake's own."""
+    served = False
+
+    def answer(request: httpx.Request, _body: object) -> httpx.Response | None:
+        nonlocal served
+        if request.url.path == PULL and not served:
+            served = True
+            return httpx.Response(200, json=body)
+        return None
+
+    crm.override = answer
+
+
 async def test_an_unreadable_command_is_reported_and_pulling_goes_on(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     crm = FakeCrm()
-    served = False
-
-    def garbled(request: httpx.Request, _body: object) -> httpx.Response | None:
-        nonlocal served
-        if request.url.path == PULL and not served:
-            served = True
-            return httpx.Response(200, json={"phone": "+79123456789"})  # no id
-        return None
+    first_pull_answers(crm, {"phone": "+79123456789"})  # no id
 
     async def keep(_command: CallCommand) -> None:
         raise AssertionError("nothing readable was sent")
 
-    crm.override = garbled
     link = make_link(crm, keep)
     await link.login_password(URL, "op1", "pw1")
     await link.start()
@@ -277,21 +283,12 @@ async def test_a_garbled_command_with_an_id_is_kept_so_it_gets_answered(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     crm = FakeCrm()
-    served = False
-
-    def garbled(request: httpx.Request, _body: object) -> httpx.Response | None:
-        nonlocal served
-        if request.url.path == PULL and not served:
-            served = True
-            return httpx.Response(200, json={"id": "g-1", "phone": {"digits": "79123456789"}})
-        return None
-
+    first_pull_answers(crm, {"id": "g-1", "phone": {"digits": "79123456789"}})
     received: list[CallCommand] = []
 
     async def keep(command: CallCommand) -> None:
         received.append(command)
 
-    crm.override = garbled
     link = make_link(crm, keep)
     await link.login_password(URL, "op1", "pw1")
     await link.start()
