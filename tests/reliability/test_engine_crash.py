@@ -3,8 +3,9 @@
 `softphone run --headless` runs as a real process (sharing its session with `softphone login`
 through a file keyring), against the simulated CRM and the simulated phone behind a real adb
 server. It is killed right after it received a command, right after `am start`, in the middle
-of a call, and right after the call ended; after a restart every command has been dialled
-exactly once (the phone's own command record says so) and its result has reached the CRM.
+of a call (and, for comparison, stopped cleanly there), and right after the call ended; after
+a restart every command has been dialled exactly once (the phone's own command record says so)
+and its result has reached the CRM.
 """
 
 from __future__ import annotations
@@ -127,13 +128,18 @@ def test_killed_right_after_receiving_a_command(
 
 
 def command_killed_when(
-    desk: dict[str, str], crm: RunningCrm, number: str, moment: Callable[[], object], what: str
+    desk: dict[str, str],
+    crm: RunningCrm,
+    number: str,
+    moment: Callable[[], object],
+    what: str,
+    end: Callable[[subprocess.Popen[str]], None] = kill,
 ) -> str:
-    """Start the engine, have the CRM send `number`, SIGKILL the engine at `moment`."""
+    """Start the engine, have the CRM send `number`, end the engine (SIGKILL) at `moment`."""
     engine = start_engine(desk)
     command_id = crm.create_command("op1", number)
     wait_until(moment, 60, what)
-    kill(engine)
+    end(engine)
     return command_id
 
 
@@ -149,8 +155,12 @@ def test_killed_right_after_am_start(
     assert (result["call_status"], result["call_duration_seconds"]) == ("connected", 2)
 
 
-def test_killed_in_the_middle_of_a_call(
-    desk: dict[str, str], crm: RunningCrm, sim_phone: SimPhone
+@pytest.mark.parametrize("end", [kill, stop], ids=["SIGKILL", "SIGTERM"])
+def test_ended_in_the_middle_of_a_call(
+    desk: dict[str, str],
+    crm: RunningCrm,
+    sim_phone: SimPhone,
+    end: Callable[[subprocess.Popen[str]], None],
 ) -> None:
     sim_phone.set_default_script(CallScript(ring_s=0.2, outcome="answered", talk_s=4.0))
     number = "+79123450003"
@@ -160,6 +170,7 @@ def test_killed_in_the_middle_of_a_call(
         number,
         lambda: (sim_phone.state()["current_call"] or {}).get("status") == "active",
         "the call answered and in progress",
+        end,
     )
     result = finish_and_check(desk, crm, sim_phone, command_id, number)
     assert (result["call_status"], result["call_duration_seconds"]) == ("connected", 4)
