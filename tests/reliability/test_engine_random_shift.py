@@ -27,8 +27,8 @@ HOSTILE = ["+7912; reboot", "$(id)", "8 912 `x` 45", "+7 912 345 67 89 0000 1111
 
 
 @pytest.fixture
-def crm() -> Iterator[RunningCrm]:
-    server = start_in_thread(CrmOptions(profile="seed", users=[("op1", "pw1", False)]), port=0)
+def crm(profile: str) -> Iterator[RunningCrm]:
+    server = start_in_thread(CrmOptions(profile=profile, users=[("op1", "pw1", False)]), port=0)
     try:
         yield server
     finally:
@@ -55,9 +55,9 @@ def a_number(rng: random.Random) -> str:
     )
 
 
-@pytest.mark.parametrize("seed", [7, 2026])
+@pytest.mark.parametrize(("profile", "seed"), [("seed", 7), ("production", 2026)])
 async def test_a_random_shift_keeps_every_invariant(
-    seed: int, crm: RunningCrm, adb_server: AdbServer, sim_phone: SimPhone
+    profile: str, seed: int, crm: RunningCrm, adb_server: AdbServer, sim_phone: SimPhone
 ) -> None:
     rng = random.Random(seed)
     engine = desk_engine(adb_server.port)
