@@ -79,7 +79,7 @@ def cmd_login(args: argparse.Namespace) -> int:
     password = read_password() if args.username else None
     qr_token = args.qr_token
     if args.qr_image:
-        from softphone.qr import QrError, tokens_in_file
+        from softphone.ui.qr import QrError, tokens_in_file
 
         try:
             tokens = tokens_in_file(args.qr_image)

@@ -7,6 +7,9 @@ grayscale copy of a QImage (Qt reads every common image format, no extra depende
 
 Only text that can be a token is returned (≤128 printable characters, no spaces): a QR code of a
 web address or a Wi-Fi network on the same screen is not mistaken for a sign-in code.
+
+It lives in `ui/` because it reads pixels through Qt; `softphone login --qr-image` imports it
+only when asked to.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""qr: sign-in tokens read from pictures of the CRM's QR code."""
+"""ui.qr: sign-in tokens read from pictures of the CRM's QR code."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 import segno
 from PySide6.QtGui import QColor, QImage, QPainter
 
-from softphone.qr import QrError, tokens_in_file, tokens_in_image
+from softphone.ui.qr import QrError, tokens_in_file, tokens_in_image
 
 TOKEN = "Zx9_-" + "aB3" * 27  # 86 characters, URL-safe, like the CRM's
 
