@@ -42,9 +42,12 @@ log = logging.getLogger("softphone.store")
 
 __all__ = [
     "MIGRATIONS",
+    "NOT_CONNECTED",
+    "Figures",
     "HistoryFilter",
     "OutboxItem",
     "OutboxKind",
+    "OutboxState",
     "OutboxStats",
     "Store",
     "StoreError",
@@ -55,77 +58,106 @@ class StoreError(RuntimeError):
     """The database cannot be used (newer schema, corrupt file, locked for too long)."""
 
 
-MIGRATIONS: Final[tuple[str, ...]] = (
+#: Each migration is a tuple of single SQL statements, run in order inside one transaction
+#: (SQLite's DDL is transactional: a migration applies whole or not at all). Statements are
+#: kept apart here rather than split on ";" at run time, which a trigger or a string breaks.
+MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
     # 1: calls (pending and history in one table), outbox, key/values.
-    """
-    CREATE TABLE calls (
-        id INTEGER PRIMARY KEY,
-        source TEXT NOT NULL,
-        phase TEXT NOT NULL,
-        phone TEXT NOT NULL,
-        digits TEXT NOT NULL,
-        created_at REAL NOT NULL,
-        updated_at REAL NOT NULL,
-        command_id TEXT UNIQUE,
-        report_id TEXT,
-        parent_id INTEGER REFERENCES calls(id),
-        serial TEXT,
-        dialled_at REAL,
-        dial_phone_ms INTEGER,
-        status TEXT,
-        direction TEXT,
-        started_at REAL,
-        ended_at REAL,
-        duration_s INTEGER,
-        resolve_method TEXT,
-        reason TEXT,
-        report_state TEXT NOT NULL,
-        wire_status TEXT,
-        report_error TEXT,
-        note TEXT,
-        extra TEXT NOT NULL DEFAULT '{}',
-        call_log_id INTEGER,
-        attempts INTEGER NOT NULL DEFAULT 0
-    );
-    CREATE INDEX calls_by_time ON calls(created_at DESC, id DESC);
-    CREATE INDEX calls_open ON calls(phase) WHERE phase != 'resolved';
-    CREATE UNIQUE INDEX calls_log_row ON calls(serial, call_log_id)
-        WHERE call_log_id IS NOT NULL;
-    CREATE TABLE outbox (
-        id INTEGER PRIMARY KEY,
-        kind TEXT NOT NULL,
-        priority INTEGER NOT NULL,
-        body TEXT NOT NULL,
-        call_id INTEGER REFERENCES calls(id),
-        dedupe_key TEXT UNIQUE,
-        created_at REAL NOT NULL,
-        attempts INTEGER NOT NULL DEFAULT 0,
-        next_attempt_at REAL NOT NULL,
-        state TEXT NOT NULL DEFAULT 'pending',
-        last_error TEXT,
-        dead_at REAL
-    );
-    CREATE INDEX outbox_due ON outbox(state, priority, next_attempt_at);
-    CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-    """,
+    (
+        """CREATE TABLE calls (
+            id INTEGER PRIMARY KEY,
+            source TEXT NOT NULL,
+            phase TEXT NOT NULL,
+            phone TEXT NOT NULL,
+            digits TEXT NOT NULL,
+            created_at REAL NOT NULL,
+            updated_at REAL NOT NULL,
+            command_id TEXT UNIQUE,
+            report_id TEXT,
+            parent_id INTEGER REFERENCES calls(id),
+            serial TEXT,
+            dialled_at REAL,
+            dial_phone_ms INTEGER,
+            status TEXT,
+            direction TEXT,
+            started_at REAL,
+            ended_at REAL,
+            duration_s INTEGER,
+            resolve_method TEXT,
+            reason TEXT,
+            report_state TEXT NOT NULL,
+            wire_status TEXT,
+            report_error TEXT,
+            note TEXT,
+            extra TEXT NOT NULL DEFAULT '{}',
+            call_log_id INTEGER,
+            attempts INTEGER NOT NULL DEFAULT 0
+        )""",
+        "CREATE INDEX calls_by_time ON calls(created_at DESC, id DESC)",
+        "CREATE INDEX calls_open ON calls(phase) WHERE phase != 'resolved'",
+        """CREATE UNIQUE INDEX calls_log_row ON calls(serial, call_log_id)
+            WHERE call_log_id IS NOT NULL""",
+        """CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL,
+            priority INTEGER NOT NULL,
+            body TEXT NOT NULL,
+            call_id INTEGER REFERENCES calls(id),
+            dedupe_key TEXT UNIQUE,
+            created_at REAL NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at REAL NOT NULL,
+            state TEXT NOT NULL DEFAULT 'pending',
+            last_error TEXT,
+            dead_at REAL
+        )""",
+        "CREATE INDEX outbox_due ON outbox(state, priority, next_attempt_at)",
+        "CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    ),
+    # 2: outcome reasons became codes (problems.Reason): the outside world's words beside them,
+    # and telecom's disconnect cause when the phone gave one. A call back remembers its parent
+    # by index for the details view's "called back as".
+    (
+        "ALTER TABLE calls ADD COLUMN reason_detail TEXT",
+        "ALTER TABLE calls ADD COLUMN disconnect_cause TEXT",
+        "CREATE INDEX calls_by_parent ON calls(parent_id) WHERE parent_id IS NOT NULL",
+    ),
 )
 
 
-class OutboxKind:
-    """What an outbox item carries, and its default priority (lower is sent first)."""
+class OutboxKind(enum.StrEnum):
+    """What an outbox item carries. Lower `priority` is sent first."""
 
-    RESULT: Final = "result"
-    HEARTBEAT: Final = "heartbeat"
-    TELEMETRY: Final = "telemetry"
-    LOG: Final = "log"
+    RESULT = "result"
+    HEARTBEAT = "heartbeat"
+    TELEMETRY = "telemetry"
+    LOG = "log"
+    #: A kind this version does not know (written by a newer one): it becomes a dead letter.
+    UNKNOWN = "unknown"
 
-    PRIORITY: Final[dict[str, int]] = {RESULT: 0, HEARTBEAT: 10, TELEMETRY: 20, LOG: 30}
+    @property
+    def priority(self) -> int:
+        return _PRIORITY[self]
+
+
+_PRIORITY: Final[dict[OutboxKind, int]] = {
+    OutboxKind.RESULT: 0,
+    OutboxKind.HEARTBEAT: 10,
+    OutboxKind.TELEMETRY: 20,
+    OutboxKind.LOG: 30,
+    OutboxKind.UNKNOWN: 50,
+}
+
+
+class OutboxState(enum.StrEnum):
+    PENDING = "pending"  # waiting for its turn (or its next try)
+    DEAD = "dead"  # refused for good, or given up: the operator decides (retry or discard)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class OutboxItem:
     id: int
-    kind: str
+    kind: OutboxKind
     priority: int
     body: dict[str, Any]
     call_id: int | None
@@ -133,13 +165,13 @@ class OutboxItem:
     created_at: float
     attempts: int
     next_attempt_at: float
-    state: str  # "pending" or "dead"
+    state: OutboxState
     last_error: str | None
     dead_at: float | None
 
     @property
     def is_dead(self) -> bool:
-        return self.state == "dead"
+        return self.state is OutboxState.DEAD
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -154,47 +186,64 @@ class OutboxStats:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class HistoryFilter:
-    """What the history list asks for. Every field narrows; None means "any"."""
+    """What the history list asks for. Every field narrows; None (or empty) means "any".
+
+    `matches(entry)` answers the same question as the store's query for one entry, so a live
+    change can be placed in (or kept out of) a filtered view without asking the store again.
+    """
 
     number_part: str | None = None  # any part of the number, in any notation
-    status: CallStatus | None = None
+    statuses: frozenset[CallStatus] = frozenset()  # any of these
     direction: Direction | None = None
     source: ActionSource | None = None
     since: float | None = None  # epoch seconds, inclusive
     until: float | None = None  # epoch seconds, exclusive
     open_only: bool = False
 
+    @property
+    def digits(self) -> str:
+        """The digits searched for (a search with no digits in it narrows nothing)."""
+        return digits_of(self.number_part)
 
-_CALL_COLUMNS: Final = (
-    "id",
-    "source",
-    "phase",
-    "phone",
-    "created_at",
-    "command_id",
-    "report_id",
-    "parent_id",
-    "serial",
-    "dialled_at",
-    "dial_phone_ms",
-    "status",
-    "direction",
-    "started_at",
-    "ended_at",
-    "duration_s",
-    "resolve_method",
-    "reason",
-    "report_state",
-    "wire_status",
-    "report_error",
-    "note",
-    "extra",
-    "call_log_id",
-    "attempts",
+    def matches(self, entry: HistoryEntry) -> bool:
+        digits = self.digits
+        if digits and digits not in digits_of(entry.phone):
+            return False
+        if self.statuses and entry.status not in self.statuses:
+            return False
+        if self.direction is not None and entry.direction is not self.direction:
+            return False
+        if self.source is not None and entry.source is not self.source:
+            return False
+        created = entry.created_at.timestamp()
+        if self.since is not None and created < self.since:
+            return False
+        if self.until is not None and created >= self.until:
+            return False
+        return not (self.open_only and not entry.phase.is_open)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Figures:
+    """A day's work at a glance (the window's footer): what `Store.figures` counts."""
+
+    calls: int
+    connected: int
+    #: Resolved as no_answer, busy, rejected or missed.
+    not_connected: int
+    talk_s: int
+    #: Calls started in each local hour since `since` (index 0 = the hour `since` falls in).
+    per_hour: tuple[int, ...]
+    #: Calls per hour over the hours since the first call of the period (0.0 without calls).
+    hourly_rate: float
+
+
+NOT_CONNECTED: Final = frozenset(
+    {CallStatus.NO_ANSWER, CallStatus.BUSY, CallStatus.REJECTED, CallStatus.MISSED}
 )
-_CALL_SELECT: Final = "SELECT " + ", ".join(_CALL_COLUMNS) + " FROM calls"  # noqa: S608 - fixed names
 _TIME_FIELDS: Final = frozenset({"created_at", "dialled_at", "started_at", "ended_at"})
-_UPDATABLE: Final = frozenset(_CALL_COLUMNS) - {"id", "created_at"}
+_ENTRY_FIELDS: Final = tuple(f.name for f in dataclasses.fields(HistoryEntry))
+_UPDATABLE: Final = frozenset(_ENTRY_FIELDS) - {"id", "created_at"}
 
 
 def _enum_or_none(kind: Callable[[str], Any], value: str | None) -> Any:
@@ -206,22 +255,28 @@ def _enum_or_none(kind: Callable[[str], Any], value: str | None) -> Any:
         return None
 
 
-def _entry(row: Sequence[Any]) -> HistoryEntry:
-    data = dict(zip(_CALL_COLUMNS, row, strict=True))
+def _entry(row: sqlite3.Row) -> HistoryEntry:
+    """A history entry from a row, by column name: columns added later (or unknown to this
+    version) never shift what is read."""
+    names = set(row.keys())
+    data = {name: row[name] for name in _ENTRY_FIELDS if name in names}
     for name in _TIME_FIELDS:
-        if data[name] is not None:
+        if data.get(name) is not None:
             data[name] = from_epoch(data[name])
     data["source"] = _enum_or_none(ActionSource, data["source"]) or ActionSource.UNKNOWN
-    data["phase"] = CallPhase(data["phase"])
-    data["status"] = _enum_or_none(CallStatus, data["status"])
-    data["wire_status"] = _enum_or_none(CallStatus, data["wire_status"])
-    data["direction"] = _enum_or_none(Direction, data["direction"])
-    data["resolve_method"] = _enum_or_none(ResolveMethod, data["resolve_method"])
-    data["report_state"] = ReportState(data["report_state"])
+    data["phase"] = _enum_or_none(CallPhase, data["phase"]) or CallPhase.RESOLVED
+    data["status"] = _enum_or_none(CallStatus, data.get("status"))
+    data["wire_status"] = _enum_or_none(CallStatus, data.get("wire_status"))
+    data["direction"] = _enum_or_none(Direction, data.get("direction"))
+    data["resolve_method"] = _enum_or_none(ResolveMethod, data.get("resolve_method"))
+    data["report_state"] = (
+        _enum_or_none(ReportState, data.get("report_state")) or ReportState.LOCAL_ONLY
+    )
     try:
-        data["extra"] = json.loads(data["extra"] or "{}")
+        extra = json.loads(data.get("extra") or "{}")
     except ValueError:
-        data["extra"] = {}
+        extra = {}
+    data["extra"] = extra if isinstance(extra, dict) else {}
     return HistoryEntry(**data)
 
 
@@ -262,6 +317,7 @@ class Store:
             conn.execute("PRAGMA synchronous=FULL")
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute("PRAGMA busy_timeout=10000")
+            conn.row_factory = sqlite3.Row
         except sqlite3.DatabaseError as err:
             raise StoreError(f"cannot open the database {target.name}: {err}") from err
         store = cls(conn, target, clock)
@@ -273,6 +329,7 @@ class Store:
         """An in-memory database (unit tests of code that needs a store)."""
         conn = sqlite3.connect(":memory:", isolation_level=None)
         conn.execute("PRAGMA foreign_keys=ON")
+        conn.row_factory = sqlite3.Row
         store = cls(conn, None, clock)
         store._migrate()
         return store
@@ -287,13 +344,15 @@ class Store:
                 f"the database was written by a newer Softphone (schema {version}, this one "
                 f"knows {len(MIGRATIONS)}); update Softphone"
             )
-        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+        for number, statements in enumerate(MIGRATIONS[version:], start=version + 1):
             log.info("migrating the database to schema %d", number)
-            with self.transaction() as conn:
-                for statement in script.split(";"):
-                    if statement.strip():
+            try:
+                with self.transaction() as conn:
+                    for statement in statements:
                         conn.execute(statement)
-                conn.execute(f"PRAGMA user_version={number}")
+                    conn.execute(f"PRAGMA user_version={number}")
+            except sqlite3.DatabaseError as err:
+                raise StoreError(f"cannot update the database to schema {number}: {err}") from err
 
     @property
     def schema_version(self) -> int:
@@ -409,13 +468,15 @@ class Store:
         )
 
     def call(self, call_id: int) -> HistoryEntry:
-        row = self._conn.execute(_CALL_SELECT + " WHERE id = ?", (call_id,)).fetchone()
+        row = self._conn.execute("SELECT * FROM calls WHERE id = ?", (call_id,)).fetchone()
         if row is None:
             raise KeyError(call_id)
         return _entry(row)
 
     def call_by_command(self, command_id: str) -> HistoryEntry | None:
-        row = self._conn.execute(_CALL_SELECT + " WHERE command_id = ?", (command_id,)).fetchone()
+        row = self._conn.execute(
+            "SELECT * FROM calls WHERE command_id = ?", (command_id,)
+        ).fetchone()
         return None if row is None else _entry(row)
 
     def update_call(self, call_id: int, **fields: Any) -> HistoryEntry:
@@ -443,7 +504,7 @@ class Store:
     def open_calls(self) -> list[HistoryEntry]:
         """Calls not resolved yet, oldest first: what the flow resumes after a restart."""
         rows = self._conn.execute(
-            _CALL_SELECT + " WHERE phase != 'resolved' ORDER BY created_at, id"
+            "SELECT * FROM calls WHERE phase != 'resolved' ORDER BY created_at, id"
         ).fetchall()
         return [_entry(r) for r in rows]
 
@@ -467,7 +528,7 @@ class Store:
         if before is not None:
             where.append("(created_at < ? OR (created_at = ? AND id < ?))")
             args += [before[0], before[0], before[1]]
-        sql = _CALL_SELECT
+        sql = "SELECT * FROM calls"
         if where:
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY created_at DESC, id DESC LIMIT ?"
@@ -481,20 +542,63 @@ class Store:
             sql += " WHERE " + " AND ".join(where)
         return int(self._conn.execute(sql, args).fetchone()[0])
 
+    def children(self, call_id: int) -> list[HistoryEntry]:
+        """The calls made back from this one, oldest first (the details view's "called back as")."""
+        rows = self._conn.execute(
+            "SELECT * FROM calls WHERE parent_id = ? ORDER BY created_at, id", (call_id,)
+        ).fetchall()
+        return [_entry(r) for r in rows]
+
+    def figures(
+        self,
+        since: float,
+        until: float | None = None,
+        *,
+        hour_of: Callable[[float], int] | None = None,
+    ) -> Figures:
+        """Counts for calls created in [since, until): the footer's "today".
+
+        `hour_of(epoch)` gives a moment's hour index from `since` (local hours; the default
+        counts whole hours of elapsed time, which is the same thing for a period starting at a
+        local midnight on a day without a clock change).
+        """
+        until = self._clock() if until is None else until
+        rows = self._conn.execute(
+            "SELECT created_at, status, duration_s FROM calls "
+            "WHERE created_at >= ? AND created_at < ? ORDER BY created_at",
+            (since, until),
+        ).fetchall()
+        bucket = hour_of or (lambda moment: int((moment - since) // 3600))
+        hours = max(1, bucket(until - 1e-6) + 1) if until > since else 1
+        per_hour = [0] * hours
+        connected = not_connected = talk = 0
+        for created, status, duration in rows:
+            index = bucket(created)
+            if 0 <= index < hours:
+                per_hour[index] += 1
+            if status == CallStatus.CONNECTED.value:
+                connected += 1
+                talk += int(duration or 0)
+            elif status in NOT_CONNECTED:
+                not_connected += 1
+        rate = 0.0
+        if rows:
+            elapsed_h = max((until - float(rows[0][0])) / 3600.0, 1.0)
+            rate = round(len(rows) / elapsed_h, 1)
+        return Figures(len(rows), connected, not_connected, talk, tuple(per_hour), rate)
+
     @staticmethod
     def _history_where(f: HistoryFilter) -> tuple[list[str], list[Any]]:
         where: list[str] = []
         args: list[Any] = []
-        if f.number_part:
-            digits = digits_of(f.number_part)
-            if digits:
-                where.append("digits LIKE ? ESCAPE '\\'")
-                args.append(f"%{digits}%")
-        for column, value in (
-            ("status", f.status),
-            ("direction", f.direction),
-            ("source", f.source),
-        ):
+        digits = f.digits
+        if digits:
+            where.append("instr(digits, ?) > 0")
+            args.append(digits)
+        if f.statuses:
+            where.append("status IN (" + ",".join("?" * len(f.statuses)) + ")")
+            args += sorted(s.value for s in f.statuses)
+        for column, value in (("direction", f.direction), ("source", f.source)):
             if value is not None:
                 where.append(f"{column} = ?")
                 args.append(value.value)
@@ -512,7 +616,7 @@ class Store:
 
     def enqueue(
         self,
-        kind: str,
+        kind: OutboxKind,
         body: dict[str, Any] | list[Any],
         *,
         priority: int | None = None,
@@ -531,8 +635,8 @@ class Store:
                 "next_attempt_at = excluded.next_attempt_at, state = 'pending', "
                 "last_error = NULL, dead_at = NULL RETURNING id",
                 (
-                    kind,
-                    OutboxKind.PRIORITY.get(kind, 50) if priority is None else priority,
+                    kind.value,
+                    kind.priority if priority is None else priority,
                     json.dumps(body, ensure_ascii=False),
                     call_id,
                     dedupe_key,
@@ -564,7 +668,11 @@ class Store:
         return self.call(call_id)
 
     def due(
-        self, now: float | None = None, *, limit: int = 50, kinds: Sequence[str] | None = None
+        self,
+        now: float | None = None,
+        *,
+        limit: int = 50,
+        kinds: Sequence[OutboxKind] | None = None,
     ) -> list[OutboxItem]:
         """Pending items whose time has come, in priority order, oldest first within one."""
         now = self._clock() if now is None else now
@@ -572,7 +680,7 @@ class Store:
         args: list[Any] = [now]
         if kinds:
             sql += " AND kind IN (" + ",".join("?" * len(kinds)) + ")"
-            args += list(kinds)
+            args += [kind.value for kind in kinds]
         sql += " ORDER BY priority, next_attempt_at, id LIMIT ?"
         return [self._item(r) for r in self._conn.execute(sql, (*args, limit)).fetchall()]
 
@@ -647,13 +755,6 @@ class Store:
         with self.transaction() as conn:
             conn.execute("DELETE FROM outbox WHERE id = ?", (item_id,))
 
-    def update_body(self, item_id: int, body: dict[str, Any] | list[Any]) -> None:
-        with self.transaction() as conn:
-            conn.execute(
-                "UPDATE outbox SET body = ? WHERE id = ?",
-                (json.dumps(body, ensure_ascii=False), item_id),
-            )
-
     def outbox_stats(self, now: float | None = None) -> OutboxStats:
         now = self._clock() if now is None else now
         pending: dict[str, int] = {}
@@ -675,36 +776,22 @@ class Store:
         )
 
     @staticmethod
-    def _item(row: Sequence[Any]) -> OutboxItem:
-        (
-            item_id,
-            kind,
-            priority,
-            body,
-            call_id,
-            dedupe_key,
-            created_at,
-            attempts,
-            next_attempt_at,
-            state,
-            last_error,
-            dead_at,
-        ) = row
+    def _item(row: sqlite3.Row) -> OutboxItem:
         try:
-            payload = json.loads(body)
+            payload = json.loads(row["body"])
         except ValueError:
             payload = {}
         return OutboxItem(
-            id=int(item_id),
-            kind=kind,
-            priority=int(priority),
+            id=int(row["id"]),
+            kind=_enum_or_none(OutboxKind, row["kind"]) or OutboxKind.UNKNOWN,
+            priority=int(row["priority"]),
             body=payload,
-            call_id=call_id,
-            dedupe_key=dedupe_key,
-            created_at=float(created_at),
-            attempts=int(attempts),
-            next_attempt_at=float(next_attempt_at),
-            state=state,
-            last_error=last_error,
-            dead_at=dead_at,
+            call_id=row["call_id"],
+            dedupe_key=row["dedupe_key"],
+            created_at=float(row["created_at"]),
+            attempts=int(row["attempts"]),
+            next_attempt_at=float(row["next_attempt_at"]),
+            state=_enum_or_none(OutboxState, row["state"]) or OutboxState.DEAD,
+            last_error=row["last_error"],
+            dead_at=row["dead_at"],
         )

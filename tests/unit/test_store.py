@@ -8,7 +8,15 @@ from pathlib import Path
 import pytest
 
 from softphone.model import ActionSource, CallPhase, CallStatus, Direction, ReportState
-from softphone.store import MIGRATIONS, HistoryFilter, OutboxKind, Store, StoreError
+from softphone.store import (
+    MIGRATIONS,
+    NOT_CONNECTED,
+    HistoryFilter,
+    OutboxKind,
+    OutboxState,
+    Store,
+    StoreError,
+)
 
 
 class Clock:
@@ -136,12 +144,129 @@ def test_history_filters_and_pages(store: Store, clock: Clock) -> None:
     page2 = store.history(limit=10, before=(last.created_at.timestamp(), last.id))
     assert page2[0].phone == "+79120000019"
     assert store.count_history(HistoryFilter(source=ActionSource.MANUAL)) == 15
-    assert store.count_history(HistoryFilter(status=CallStatus.CONNECTED)) == 10
+    assert store.count_history(HistoryFilter(statuses=frozenset({CallStatus.CONNECTED}))) == 10
+    not_connected = HistoryFilter(statuses=NOT_CONNECTED, source=ActionSource.CRM_UI)
+    assert store.count_history(not_connected) == 10
     # any part of the number, in any notation
     found = store.history(HistoryFilter(number_part="(912) 000-00-2"))
     assert {e.phone for e in found} >= {"+79120000020", "+79120000029"}
     assert store.count_history(HistoryFilter(number_part="0017")) == 1
     assert store.count_history(HistoryFilter(number_part="%_")) == 30  # no digits: no filter
+
+
+FILTERS = [
+    HistoryFilter(),
+    HistoryFilter(number_part="00 1"),
+    HistoryFilter(number_part="+7 (912)"),
+    HistoryFilter(statuses=NOT_CONNECTED),
+    HistoryFilter(statuses=frozenset({CallStatus.CONNECTED}), source=ActionSource.MANUAL),
+    HistoryFilter(direction=Direction.OUTGOING, open_only=True),
+    HistoryFilter(since=1_700_000_005.0, until=1_700_000_020.0),
+]
+
+
+@pytest.mark.parametrize("filters", FILTERS)
+def test_a_filter_matches_exactly_the_entries_its_query_returns(
+    store: Store, clock: Clock, filters: HistoryFilter
+) -> None:
+    statuses = [CallStatus.CONNECTED, CallStatus.NO_ANSWER, CallStatus.BUSY, None]
+    for n in range(30):
+        clock.now += 1
+        entry = store.add_call(
+            source=[ActionSource.CRM_UI, ActionSource.MANUAL, ActionSource.HISTORY][n % 3],
+            phone=f"+7912000{n:04d}",
+        )
+        assert entry is not None
+        status = statuses[n % 4]
+        store.update_call(
+            entry.id,
+            phase=CallPhase.IN_CALL if status is None else CallPhase.RESOLVED,
+            status=status,
+            direction=Direction.OUTGOING if n % 5 else None,
+        )
+    everything = store.history(limit=100)
+    queried = {e.id for e in store.history(filters, limit=100)}
+    assert queried == {e.id for e in everything if filters.matches(e)}
+    assert store.count_history(filters) == len(queried)
+
+
+def test_rows_are_read_by_column_name_so_an_added_column_breaks_nothing(store: Store) -> None:
+    entry = store.add_call(source=ActionSource.MANUAL, phone="+79123456789", note="hello")
+    assert entry is not None
+    with store.transaction() as conn:
+        conn.execute("ALTER TABLE calls ADD COLUMN added_by_a_newer_version TEXT DEFAULT 'x'")
+        conn.execute("ALTER TABLE outbox ADD COLUMN added_too INTEGER")
+    store.enqueue(OutboxKind.LOG, {"payload": "p"})
+    again = store.call(entry.id)
+    assert (again.phone, again.note, again.source) == ("+79123456789", "hello", ActionSource.MANUAL)
+    [item] = store.due()
+    assert item.kind is OutboxKind.LOG and item.state is OutboxState.PENDING
+    assert item.body == {"payload": "p"}
+
+
+def test_a_schema_1_database_is_migrated_and_keeps_its_calls(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    for statement in MIGRATIONS[0]:
+        conn.execute(statement)
+    conn.execute(
+        "INSERT INTO calls(source, phase, phone, digits, created_at, updated_at, "
+        "report_state, reason) VALUES('manual', 'resolved', '+79123456789', '79123456789', "
+        "1, 1, 'local_only', 'an English reason from an older version')"
+    )
+    conn.execute("PRAGMA user_version=1")
+    conn.close()
+    db = Store.open(path)
+    [old] = db.history()
+    assert old.reason == "an English reason from an older version"
+    assert old.reason_detail is None and db.schema_version == len(MIGRATIONS)
+    db.close()
+
+
+def test_a_failing_migration_leaves_the_database_as_it_was(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    for statement in MIGRATIONS[0]:
+        conn.execute(statement)
+    conn.execute("ALTER TABLE calls ADD COLUMN reason_detail TEXT")  # migration 2 will clash
+    conn.execute("PRAGMA user_version=1")
+    conn.close()
+    with pytest.raises(StoreError, match="schema 2"):
+        Store.open(path)
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+    indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+    assert "calls_by_parent" not in indexes  # nothing of the failed migration stayed
+    conn.close()
+
+
+def test_figures_count_the_day(store: Store, clock: Clock) -> None:
+    since = clock.now
+    for minutes, status, duration in [
+        (5, CallStatus.CONNECTED, 60),
+        (30, CallStatus.NO_ANSWER, 0),
+        (70, CallStatus.CONNECTED, 30),
+        (75, CallStatus.BUSY, 0),
+        (130, CallStatus.UNKNOWN, 0),
+    ]:
+        clock.now = since + minutes * 60
+        entry = store.add_call(source=ActionSource.CRM_UI, phone="+79123456789")
+        assert entry is not None
+        store.update_call(entry.id, phase=CallPhase.RESOLVED, status=status, duration_s=duration)
+    figures = store.figures(since, since + 3 * 3600)
+    assert (figures.calls, figures.connected, figures.not_connected) == (5, 2, 2)
+    assert figures.talk_s == 90
+    assert figures.per_hour == (2, 2, 1)
+    assert figures.hourly_rate == round(5 / ((3 * 3600 - 300) / 3600), 1)
+
+
+def test_call_backs_are_found_from_their_parent(store: Store) -> None:
+    parent = store.add_call(source=ActionSource.CRM_UI, phone="+79123456789", command_id="c1")
+    assert parent is not None
+    first = store.add_call(source=ActionSource.HISTORY, phone=parent.phone, parent_id=parent.id)
+    second = store.add_call(source=ActionSource.HISTORY, phone=parent.phone, parent_id=parent.id)
+    assert first and second
+    assert [c.id for c in store.children(parent.id)] == [first.id, second.id]
 
 
 def test_result_and_history_are_written_in_one_transaction(store: Store) -> None:
