@@ -8,7 +8,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from softphone.numbers import InvalidNumber, digits_of, format_display, normalize
+from softphone.numbers import (
+    InvalidNumber,
+    NumberProblem,
+    digits_of,
+    find_number,
+    format_as_typed,
+    format_display,
+    normalize,
+)
 
 DIALABLE = re.compile(r"^\+?[0-9]{2,15}$")
 
@@ -55,43 +63,86 @@ def test_other_numbers(text: str, expected: str) -> None:
     assert normalize(text) == expected
 
 
+P = NumberProblem
+
+
 @pytest.mark.parametrize(
-    ("text", "reason_part"),
+    ("text", "problem"),
     [
-        ("", "empty"),
-        ("   ", "empty"),
-        ("abc", "letters"),
-        ("+7 912 CALL-NOW", "letters"),
-        ("*100#", "'*' or '#'"),
-        ("+79123456789#", "'*' or '#'"),
-        ("+79123456789;reboot", "not allowed"),
-        ("+79123456789 && reboot", "not allowed"),
-        ("'+79123456789'", "not allowed"),
-        ('"+79123456789"', "not allowed"),
-        ("+7912345\x006789", "control"),
-        ("+791234\n56789", "control"),
-        ("$(reboot)", "not allowed"),
-        ("`id`", "not allowed"),
-        ("7+9123456789", "start"),
-        ("++79123456789", "start"),
-        ("+7912345678", "exactly 10"),
-        ("+791234567890", "exactly 10"),
-        ("1", "Incomplete"),
-        ("1234567", "Incomplete"),
-        ("+123", "Too short"),
-        ("+1234567890123456", "Too long"),
-        ("1234567890123456", "Too long"),
-        ("+0123456789", "country code"),
-        ("01000000000", "country code"),
-        ("-()-", "no digits"),
-        ("9" * 200, "Too long"),
+        ("", P.EMPTY),
+        ("   ", P.EMPTY),
+        ("abc", P.LETTERS),
+        ("+7 912 CALL-NOW", P.LETTERS),
+        ("*100#", P.SERVICE_CODE),
+        ("+79123456789#", P.SERVICE_CODE),
+        ("+79123456789;reboot", P.BAD_CHARACTER),
+        ("+79123456789 && reboot", P.BAD_CHARACTER),
+        ("'+79123456789'", P.BAD_CHARACTER),
+        ('"+79123456789"', P.BAD_CHARACTER),
+        ("+7912345\x006789", P.CONTROL_CHARACTERS),
+        ("+791234\n56789", P.CONTROL_CHARACTERS),
+        ("$(reboot)", P.BAD_CHARACTER),
+        ("`id`", P.BAD_CHARACTER),
+        ("7+9123456789", P.PLUS_NOT_FIRST),
+        ("++79123456789", P.PLUS_NOT_FIRST),
+        ("+7912345678", P.PLUS7_LENGTH),
+        ("+791234567890", P.PLUS7_LENGTH),
+        ("1", P.INCOMPLETE),
+        ("1234567", P.INCOMPLETE),
+        ("+123", P.INTERNATIONAL_TOO_SHORT),
+        ("+1234567890123456", P.INTERNATIONAL_TOO_LONG),
+        ("1234567890123456", P.INTERNATIONAL_TOO_LONG),
+        ("+0123456789", P.COUNTRY_CODE_ZERO),
+        ("01000000000", P.COUNTRY_CODE_ZERO),
+        ("-()-", P.NO_DIGITS),
+        ("9" * 200, P.TOO_LONG_TEXT),
     ],
 )
-def test_undialable_text_raises_with_a_reason(text: str, reason_part: str) -> None:
+def test_undialable_text_raises_with_its_problem(text: str, problem: NumberProblem) -> None:
     with pytest.raises(InvalidNumber) as info:
         normalize(text)
-    assert reason_part in str(info.value)
+    assert info.value.problem is problem
     assert isinstance(info.value, ValueError)
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        ("тел.: 8 (912) 345-67-89, Иван", "+79123456789"),
+        ("+7-912-345-67-89", "+79123456789"),
+        ("8\u00a0912\u00a0345\u00a067\u00a089", "+79123456789"),
+        ("Заказ 12345, тел. 89123456789", "+79123456789"),  # the phone, not the order number
+        ("позвоните на 112", "112"),
+        ("call me", None),
+        ("", None),
+    ],
+)
+def test_a_number_is_found_in_pasted_text(text: str, number: str | None) -> None:
+    assert find_number(text) == number
+
+
+@pytest.mark.parametrize(
+    ("typed", "shown"),
+    [
+        ("+7", "+7"),
+        ("+7912", "+7 (912)"),
+        ("+791234", "+7 (912) 34"),
+        ("89123456789", "+7 (912) 345-67-89"),
+        ("9123456", "+7 (912) 345-6"),
+        ("112", "112"),
+        ("+44 20 7946 0958", "+44 20 7946 0958"),
+    ],
+)
+def test_the_dial_bar_groups_a_russian_number_as_it_is_typed(typed: str, shown: str) -> None:
+    assert format_as_typed(typed) == shown
+
+
+@settings(max_examples=200)
+@given(st.text(alphabet="0123456789+ ()-", max_size=20))
+def test_formatting_as_typed_keeps_every_digit(typed: str) -> None:
+    # The national digits stay; only the country code may be added (9…) or replace 8 (8 9…).
+    digits, shown = digits_of(typed), digits_of(format_as_typed(typed))
+    assert shown in (digits, "7" + digits, "7" + digits[1:])
 
 
 def test_non_text_is_refused() -> None:
