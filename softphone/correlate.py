@@ -32,21 +32,18 @@ from softphone.model import (
     from_epoch,
 )
 from softphone.numbers import digits_of
+from softphone.problems import Reason
 
 __all__ = [
-    "NOT_CONNECTED_REASON",
     "Match",
     "Window",
     "find_match",
     "number_score",
     "outcome_from_row",
     "outcome_unknown",
+    "outcome_with_cause",
 ]
 
-#: Said with every outgoing call the log shows as not connected.
-NOT_CONNECTED_REASON: Final = (
-    "not connected (duration 0): the call log cannot tell busy, rejected and unanswered apart"
-)
 #: How far the phone's clock reading may be off (offset measured once, plus adb latency).
 DEFAULT_SLACK_MS: Final = 3_000
 FULL_MATCH: Final = 1.0
@@ -142,35 +139,33 @@ def outcome_from_row(
 ) -> CallOutcome:
     """What the row says, and only what it can say.
 
-    Times are converted from the phone's clock with `clock_offset_ms` (phone − local). For a
-    connected call the start is when it was answered: the observed end minus the duration (the
-    CRM computes the end as start + duration); without an observed end, the row's creation time.
+    Times are converted from the phone's clock with `clock_offset_ms` (phone − local). The
+    start is when the call was placed — the row's `date`, exactly what the CRM's own Android
+    app sends as `call_started_at` — not when it was answered; the end is the observed moment
+    the phone went idle, else the start plus the duration.
     """
     row = match.row
     created = from_epoch((row.date_ms - clock_offset_ms) / 1000)
     duration = max(0, row.duration_s)
-    reason: str | None = None
+    reason: Reason | None = None
     if row.type is CallLogType.OUTGOING:
         direction = Direction.OUTGOING
         if duration > 0:
             status = CallStatus.CONNECTED
-            end = ended_at if ended_at is not None else created + dt.timedelta(seconds=duration)
-            start = max(created, end - dt.timedelta(seconds=duration))
         else:
-            status, reason = CallStatus.NO_ANSWER, NOT_CONNECTED_REASON
-            start, end = created, ended_at or created
+            status, reason = CallStatus.NO_ANSWER, Reason.NOT_CONNECTED
     else:
         status, direction, reason = _OTHER_TYPES.get(
-            row.type, (CallStatus.UNKNOWN, Direction.UNKNOWN, "the call log gave an unknown type")
+            row.type, (CallStatus.UNKNOWN, Direction.UNKNOWN, Reason.UNKNOWN_LOG_TYPE)
         )
         if row.type is CallLogType.INCOMING and duration == 0:
-            status, reason = CallStatus.MISSED, "incoming call with no talk time"
-        start, end = created, created + dt.timedelta(seconds=duration)
+            status, reason = CallStatus.MISSED, Reason.INCOMING_NOT_ANSWERED
+    end = ended_at if ended_at is not None else created + dt.timedelta(seconds=duration)
     return CallOutcome(
         status,
         direction,
-        start,
-        end,
+        created,
+        max(end, created),
         duration,
         resolve_method=resolve_method,
         reason=reason,
@@ -180,23 +175,49 @@ def outcome_from_row(
     )
 
 
-_OTHER_TYPES: Final[dict[CallLogType, tuple[CallStatus, Direction, str | None]]] = {
+_OTHER_TYPES: Final[dict[CallLogType, tuple[CallStatus, Direction, Reason | None]]] = {
     CallLogType.INCOMING: (CallStatus.CONNECTED, Direction.INCOMING, None),
     CallLogType.MISSED: (CallStatus.MISSED, Direction.MISSED, None),
-    CallLogType.VOICEMAIL: (CallStatus.MISSED, Direction.MISSED, "went to voicemail"),
-    CallLogType.REJECTED: (CallStatus.REJECTED, Direction.INCOMING, "rejected on this phone"),
-    CallLogType.BLOCKED: (CallStatus.REJECTED, Direction.INCOMING, "blocked on this phone"),
+    CallLogType.VOICEMAIL: (CallStatus.MISSED, Direction.MISSED, Reason.VOICEMAIL),
+    CallLogType.REJECTED: (CallStatus.REJECTED, Direction.INCOMING, Reason.REJECTED_ON_PHONE),
+    CallLogType.BLOCKED: (CallStatus.REJECTED, Direction.INCOMING, Reason.BLOCKED_ON_PHONE),
     CallLogType.ANSWERED_EXTERNALLY: (
         CallStatus.UNKNOWN,
         Direction.INCOMING,
-        "answered on another device",
+        Reason.ANSWERED_ELSEWHERE,
     ),
 }
 
+#: Telecom's DisconnectCause codes that say, for a call we placed that never connected, who
+#: ended it. Only these two are claimed (phone-adb.md: what other codes mean is
+#: carrier-dependent); every other code keeps the call log's "not connected".
+_CAUSE_STATUS: Final[dict[str, tuple[CallStatus, Reason]]] = {
+    "BUSY": (CallStatus.BUSY, Reason.TELECOM_BUSY),
+    "REJECTED": (CallStatus.REJECTED, Reason.TELECOM_REJECTED),
+}
+
+
+def outcome_with_cause(outcome: CallOutcome, code: str | None, raw: str | None) -> CallOutcome:
+    """The call log's outcome, told apart by telecom's disconnect cause where it can be.
+
+    A connected call stays connected whatever the cause (the log's duration is the proof). A
+    never-connected outgoing call becomes `busy` or `rejected` only where the code says so;
+    any other code leaves it `no_answer`, now said by telecom. The raw cause is kept either way.
+    """
+    if raw is None:
+        return outcome
+    if outcome.status is CallStatus.NO_ANSWER and outcome.direction is Direction.OUTGOING:
+        status, reason = _CAUSE_STATUS.get(
+            (code or "").upper(), (CallStatus.NO_ANSWER, Reason.TELECOM_NO_ANSWER)
+        )
+        return dataclasses.replace(outcome, status=status, reason=reason, disconnect_cause=raw)
+    return dataclasses.replace(outcome, disconnect_cause=raw)
+
 
 def outcome_unknown(
-    reason: str,
+    reason: Reason,
     *,
+    detail: str | None = None,
     started_at: dt.datetime | None = None,
     ended_at: dt.datetime | None = None,
     resolve_method: ResolveMethod = ResolveMethod.UNKNOWN,
@@ -211,4 +232,5 @@ def outcome_unknown(
         0,
         resolve_method=resolve_method,
         reason=reason,
+        reason_detail=detail,
     )

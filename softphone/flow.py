@@ -29,7 +29,13 @@ from collections.abc import Callable
 from typing import Any, Final, Protocol
 
 from softphone.config import Settings
-from softphone.correlate import Window, find_match, outcome_from_row, outcome_unknown
+from softphone.correlate import (
+    Window,
+    find_match,
+    outcome_from_row,
+    outcome_unknown,
+    outcome_with_cause,
+)
 from softphone.masking import mask_phone
 from softphone.model import (
     ActionSource,
@@ -45,6 +51,7 @@ from softphone.model import (
     from_epoch,
 )
 from softphone.numbers import InvalidNumber, normalize
+from softphone.problems import Problem, ProblemKind, Reason
 from softphone.store import Store
 
 log = logging.getLogger("softphone.flow")
@@ -52,6 +59,7 @@ log = logging.getLogger("softphone.flow")
 __all__ = [
     "CallFlow",
     "CallLogUnreadable",
+    "Cause",
     "DialAttempt",
     "Phone",
     "PhoneUnavailable",
@@ -67,15 +75,32 @@ LOG_POLL_DELAYS: Final = (0.3, 0.5, 0.7, 1.0, 1.0, 1.5, 2.0)
 class PhoneUnavailable(RuntimeError):
     """No usable phone right now (none attached, offline, unauthorized, adb down)."""
 
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.kind.value)
+        self.problem = problem
+
 
 class CallLogUnreadable(RuntimeError):
-    """The phone refuses to show its call log; `str()` says why and what to do."""
+    """The phone refuses to show its call log (`problem`: denied, or broken, with its words)."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.kind.value)
+        self.problem = problem
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class DialAttempt:
     started: bool
-    reason: str | None = None
+    reason: Reason | None = None
+    detail: str | None = None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Cause:
+    """Telecom's disconnect cause of one call: its code (BUSY, REJECTED…) and the raw text."""
+
+    code: str | None
+    raw: str
 
 
 class Phone(Protocol):
@@ -95,8 +120,12 @@ class Phone(Protocol):
 
     async def call_state(self) -> int: ...
 
-    async def end_call(self) -> str | None:
+    async def end_call(self) -> Problem | None:
         """None when the call was ended; otherwise why it could not be."""
+        ...
+
+    async def disconnect_cause(self, dial_ms: int, end_ms: int | None) -> Cause | None:
+        """Telecom's cause for the outgoing call placed at `dial_ms` (phone clock), if known."""
         ...
 
     async def call_log_since(self, since_ms: int) -> list[CallLogRow]: ...
@@ -160,14 +189,14 @@ class CallFlow:
 
     async def receive(self, command: CallCommand) -> HistoryEntry | None:
         """A command from the CRM. Committed before this returns; None if already known."""
+        refused: tuple[Reason, str | None] | None = None
         try:
             phone = normalize(command.phone)
-            problem = None
         except InvalidNumber as err:
-            phone, problem = command.phone[:64], str(err)
+            phone, refused = command.phone[:64], (Reason.INVALID_NUMBER, err.problem.value)
         if command.is_empty:
-            problem = "the command has no phone number"
-        waiting = not self.settings.auto_dial and problem is None
+            refused = (Reason.EMPTY_COMMAND, None)
+        waiting = not self.settings.auto_dial and refused is None
         entry = self._store.add_call(
             source=ActionSource.CRM_UI,
             phone=phone,
@@ -183,11 +212,12 @@ class CallFlow:
             return None
         log.info("command %s received for %s", command.id, mask_phone(phone))
         self._changed(entry)
-        if problem is not None:
+        if refused is not None:
             self._finish(
                 entry,
                 outcome_unknown(
-                    f"not dialled: {problem}",
+                    refused[0],
+                    detail=refused[1],
                     status=CallStatus.NO_ACTION,
                     resolve_method=ResolveMethod.UNKNOWN,
                 ),
@@ -242,18 +272,19 @@ class CallFlow:
         if entry.phase in (CallPhase.RECEIVED, CallPhase.AWAITING_CONFIRMATION):
             self._finish(
                 entry,
-                outcome_unknown("dismissed by the operator", status=CallStatus.NO_ACTION),
+                outcome_unknown(Reason.DISMISSED, status=CallStatus.NO_ACTION),
             )
         return self._store.call(call_id)
 
-    async def hang_up(self) -> str | None:
-        """End the call in progress. None when done (or nothing to end), else why not."""
+    async def hang_up(self) -> Problem | None:
+        """End the call in progress — placed now or resumed after a restart. None when done (or
+        nothing to end), else why it could not be."""
         if self._active is None:
             return None
         try:
             return await self._phone.end_call()
         except PhoneUnavailable as err:
-            return str(err)
+            return err.problem
 
     def wake(self) -> None:
         """Something changed outside (a phone attached, settings): look at the queue again."""
@@ -304,7 +335,9 @@ class CallFlow:
                 self._finish(
                     entry,
                     outcome_unknown(
-                        f"not dialled within {limit:.0f} s", status=CallStatus.NO_ACTION
+                        Reason.NOT_DIALLED_IN_TIME,
+                        detail=f"{limit:.0f}",
+                        status=CallStatus.NO_ACTION,
                     ),
                 )
 
@@ -350,7 +383,8 @@ class CallFlow:
                 self._finish(
                     entry,
                     outcome_unknown(
-                        f"the phone did not start the call: {attempt.reason or 'no reason given'}",
+                        attempt.reason or Reason.DIAL_NOT_STARTED,
+                        detail=attempt.detail,
                         status=CallStatus.NO_ACTION,
                     ),
                 )
@@ -407,21 +441,34 @@ class CallFlow:
         method = ResolveMethod.RETRY if resumed else ResolveMethod.OBSERVER
         try:
             if entry.phase in (CallPhase.DIALLING, CallPhase.IN_CALL):
-                # Resumed after a restart: the call may still be going on.
-                ended = await self._watch_until_idle(entry)
-                entry = self._store.update_call(
-                    entry.id,
-                    phase=CallPhase.ENDED,
-                    ended_at=from_epoch(self._clock()) if ended else None,
-                )
-                self._changed(entry)
+                # Resumed after a restart: the call may still be going on. It is the current
+                # call (shown, and `hang_up` ends it) until the phone is idle again.
+                entry = await self._watch_resumed(entry)
             outcome = await self._read_outcome(entry, method)
         except asyncio.CancelledError:
             raise
         except Exception as err:  # a bug must not leave a call open forever
             log.exception("call %d: resolving failed", entry.id)
-            outcome = outcome_unknown(f"internal error while reading the call log: {err}")
+            outcome = outcome_unknown(Reason.INTERNAL_ERROR, detail=type(err).__name__)
         self._finish(self._store.call(entry.id), outcome)
+
+    async def _watch_resumed(self, entry: HistoryEntry) -> HistoryEntry:
+        self._active = entry.id
+        self._reporter.set_phone_busy(True)
+        try:
+            ended = await self._watch_until_idle(entry)
+        finally:
+            if self._active == entry.id:
+                self._active = None
+                self._reporter.set_phone_busy(False)
+                self._wake.set()
+        entry = self._store.update_call(
+            entry.id,
+            phase=CallPhase.ENDED,
+            ended_at=from_epoch(self._clock()) if ended else None,
+        )
+        self._changed(entry)
+        return entry
 
     async def _read_outcome(self, entry: HistoryEntry, method: ResolveMethod) -> CallOutcome:
         offset = self._phone.clock_offset_ms
@@ -435,6 +482,12 @@ class CallFlow:
         started = self._clock()
         gone_since: float | None = None
         delays = iter(LOG_POLL_DELAYS)
+        unknown = functools.partial(
+            outcome_unknown,
+            started_at=entry.dialled_at,
+            ended_at=entry.ended_at,
+            resolve_method=method,
+        )
         while True:
             now_ms = int(self._clock() * 1000) + offset
             window = Window.for_call(dial_ms, ended_ms, now_ms=now_ms)
@@ -442,21 +495,13 @@ class CallFlow:
                 rows = await self._phone.call_log_since(window.start_ms)
                 gone_since = None
             except CallLogUnreadable as err:
-                return outcome_unknown(
-                    f"call log unreadable: {err}",
-                    started_at=entry.dialled_at,
-                    ended_at=entry.ended_at,
-                    resolve_method=method,
-                )
+                denied = err.problem.kind is ProblemKind.CALL_LOG_DENIED
+                reason = Reason.MISSING_CALLLOG_PERMISSION if denied else Reason.CALLLOG_UNREADABLE
+                return unknown(reason, detail=err.problem.detail)
             except PhoneUnavailable as err:
                 gone_since = gone_since or self._clock()
                 if self._clock() - gone_since > PHONE_BACK_WAIT_S:
-                    return outcome_unknown(
-                        f"the phone was not reachable to read its call log: {err}",
-                        started_at=entry.dialled_at,
-                        ended_at=entry.ended_at,
-                        resolve_method=method,
-                    )
+                    return unknown(Reason.PHONE_UNREACHABLE, detail=err.problem.kind.value)
                 await asyncio.sleep(2.0)
                 continue
             # Read after the await: another call may have claimed a row meanwhile.
@@ -465,18 +510,27 @@ class CallFlow:
                 rows, number=entry.phone, window=window, claimed=claimed, dial_ms=dial_ms
             )
             if match is not None:
-                return outcome_from_row(
+                outcome = outcome_from_row(
                     match, clock_offset_ms=offset, ended_at=entry.ended_at, resolve_method=method
                 )
+                return await self._told_apart(outcome, match.row.date_ms, ended_ms)
             if self._clock() - started >= self.settings.call_log_wait_s:
-                return outcome_unknown(
-                    f"no call-log row appeared within {self.settings.call_log_wait_s:.0f} s "
-                    "after the call",
-                    started_at=entry.dialled_at,
-                    ended_at=entry.ended_at,
-                    resolve_method=method,
-                )
+                return unknown(Reason.NO_CALLLOG_ROW, detail=f"{self.settings.call_log_wait_s:.0f}")
             await asyncio.sleep(next(delays, LOG_POLL_DELAYS[-1]))
+
+    async def _told_apart(
+        self, outcome: CallOutcome, dial_ms: int, ended_ms: int | None
+    ) -> CallOutcome:
+        """A call that never connected: busy, rejected or unanswered, if telecom can say."""
+        if outcome.status is not CallStatus.NO_ANSWER:
+            return outcome
+        try:
+            cause = await self._phone.disconnect_cause(dial_ms, ended_ms)
+        except PhoneUnavailable:
+            cause = None
+        if cause is None:
+            return outcome  # the call log's answer, and its reason: it cannot tell them apart
+        return outcome_with_cause(outcome, cause.code, cause.raw)
 
     def _finish(self, entry: HistoryEntry, outcome: CallOutcome) -> None:
         """Write the final history and (if the CRM should hear of it) the report, atomically."""
@@ -489,6 +543,8 @@ class CallFlow:
             "duration_s": outcome.duration_s,
             "resolve_method": outcome.resolve_method,
             "reason": outcome.reason,
+            "reason_detail": outcome.reason_detail,
+            "disconnect_cause": outcome.disconnect_cause,
         }
         if outcome.call_log_id is not None:
             fields["call_log_id"] = outcome.call_log_id

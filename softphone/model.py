@@ -16,6 +16,8 @@ from typing import Any, ClassVar, Final
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from softphone.problems import Reason
+
 UTC: Final = dt.UTC
 
 
@@ -254,7 +256,11 @@ class CallOutcome:
     duration_s: int = 0
     resolve_method: ResolveMethod = ResolveMethod.OBSERVER
     #: Why this status (always set for anything but a plain connected call).
-    reason: str | None = None
+    reason: Reason | None = None
+    #: The outside world's words behind the reason (the phone's error line), masked.
+    reason_detail: str | None = None
+    #: Telecom's DisconnectCause for the call, as the phone printed it, when it gave one.
+    disconnect_cause: str | None = None
     call_log_id: int | None = None
     subscription_id: str | None = None
     #: 0..1: how sure the call-log match is (1.0 = exact number, inside the dial window).
@@ -338,7 +344,10 @@ class HistoryEntry:
     ended_at: dt.datetime | None = None
     duration_s: int | None = None
     resolve_method: ResolveMethod | None = None
+    #: A `problems.Reason` code (old histories may hold English text here: show it as is).
     reason: str | None = None
+    reason_detail: str | None = None
+    disconnect_cause: str | None = None
     report_state: ReportState = ReportState.LOCAL_ONLY
     #: The status the server was sent when it differs from `status` (e.g. no_action → unknown).
     wire_status: CallStatus | None = None

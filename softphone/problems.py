@@ -93,6 +93,23 @@ class Problem:
     def area(self) -> Area:
         return self.kind.area
 
+    @classmethod
+    def from_json(cls, data: object) -> Problem | None:
+        """The problem `to_json` wrote, or None for anything else (an unknown kind included)."""
+        if not isinstance(data, dict):
+            return None
+        try:
+            kind = ProblemKind(str(data.get("kind")))
+        except ValueError:
+            return None
+        detail = data.get("detail")
+        params = data.get("params")
+        return cls(
+            kind,
+            detail if isinstance(detail, str) else None,
+            dict(params) if isinstance(params, dict) else {},
+        )
+
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"kind": self.kind.value}
         if self.detail:

@@ -8,14 +8,22 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from softphone.correlate import (
-    NOT_CONNECTED_REASON,
     Window,
     find_match,
     number_score,
     outcome_from_row,
     outcome_unknown,
+    outcome_with_cause,
 )
-from softphone.model import CallLogRow, CallLogType, CallStatus, Direction, ResolveMethod
+from softphone.model import (
+    CallLogRow,
+    CallLogType,
+    CallOutcome,
+    CallStatus,
+    Direction,
+    ResolveMethod,
+)
+from softphone.problems import Reason
 
 DIAL = 1_764_151_200_000  # phone clock, ms
 NUMBER = "+79123456789"
@@ -87,14 +95,16 @@ def test_window_without_an_end_runs_to_now() -> None:
     assert DIAL + 10_500 in w and DIAL + 11_001 not in w
 
 
-def test_connected_call_starts_at_answer_time() -> None:
-    ended = dt.datetime(2026, 11, 26, 10, 1, 0, tzinfo=dt.UTC)
+def test_a_connected_call_starts_when_it_was_placed_the_rows_date_not_when_answered() -> None:
+    ended = dt.datetime.fromtimestamp((DIAL + 60_000) / 1000, dt.UTC)
     match = find_match([row(7, duration=42)], number=NUMBER, window=window(), dial_ms=DIAL)
     assert match is not None
     outcome = outcome_from_row(match, clock_offset_ms=0, ended_at=ended)
     assert outcome.status is CallStatus.CONNECTED and outcome.direction is Direction.OUTGOING
     assert outcome.duration_s == 42 and outcome.ended_at == ended
-    assert outcome.started_at == ended - dt.timedelta(seconds=42)
+    # What the CRM's own Android app sends: the call-log row's `date`.
+    assert outcome.started_at is not None
+    assert outcome.started_at.timestamp() * 1000 == DIAL + 500
     assert outcome.call_log_id == 7 and outcome.resolve_method is ResolveMethod.OBSERVER
 
 
@@ -103,7 +113,7 @@ def test_zero_duration_is_not_connected_and_says_why() -> None:
     assert match is not None
     outcome = outcome_from_row(match, clock_offset_ms=0)
     assert outcome.status is CallStatus.NO_ANSWER
-    assert outcome.reason == NOT_CONNECTED_REASON
+    assert outcome.reason is Reason.NOT_CONNECTED
     assert outcome.duration_s == 0
 
 
@@ -132,9 +142,40 @@ def test_other_types_map_as_the_spec_says() -> None:
 
 
 def test_unknown_outcome_carries_its_reason() -> None:
-    out = outcome_unknown("call log unreadable: permission denied")
+    out = outcome_unknown(Reason.MISSING_CALLLOG_PERMISSION, detail="Permission Denial")
     assert out.status is CallStatus.UNKNOWN
-    assert out.reason == "call log unreadable: permission denied"
+    assert out.reason is Reason.MISSING_CALLLOG_PERMISSION
+    assert out.reason_detail == "Permission Denial"
+
+
+def not_connected() -> CallOutcome:
+    match = find_match([row(1, duration=0)], number=NUMBER, window=window(), dial_ms=DIAL)
+    assert match is not None
+    return outcome_from_row(match, clock_offset_ms=0)
+
+
+def test_telecoms_busy_and_rejected_tell_a_not_connected_call_apart() -> None:
+    base = not_connected()
+    raw = "DisconnectCause [ Code: (BUSY) Label: () Description: () Reason: (BUSY) Tone: (95) ]"
+    busy = outcome_with_cause(base, "BUSY", raw)
+    assert (busy.status, busy.reason, busy.disconnect_cause) == (
+        CallStatus.BUSY,
+        Reason.TELECOM_BUSY,
+        raw,
+    )
+    rejected = outcome_with_cause(base, "REJECTED", "…(REJECTED)…")
+    assert (rejected.status, rejected.reason) == (CallStatus.REJECTED, Reason.TELECOM_REJECTED)
+    local = outcome_with_cause(base, "LOCAL", "…(LOCAL)…")
+    assert (local.status, local.reason) == (CallStatus.NO_ANSWER, Reason.TELECOM_NO_ANSWER)
+    assert outcome_with_cause(base, None, None) == base
+
+
+def test_a_connected_call_stays_connected_whatever_telecom_says() -> None:
+    match = find_match([row(1, duration=30)], number=NUMBER, window=window(), dial_ms=DIAL)
+    assert match is not None
+    connected = outcome_from_row(match, clock_offset_ms=0)
+    told = outcome_with_cause(connected, "BUSY", "…(BUSY)…")
+    assert told.status is CallStatus.CONNECTED and told.disconnect_cause == "…(BUSY)…"
 
 
 @given(
