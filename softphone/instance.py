@@ -12,9 +12,9 @@ import contextlib
 import os
 import sys
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
-__all__ = ["AlreadyRunning", "InstanceLock"]
+__all__ = ["AlreadyRunning", "InstanceLock", "try_lock", "unlock"]
 
 
 class AlreadyRunning(RuntimeError):
@@ -37,9 +37,7 @@ class InstanceLock:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         handle = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 — held while running
-        try:
-            _lock(handle)
-        except OSError:
+        if not try_lock(handle):
             holder = ""
             with contextlib.suppress(OSError):  # Windows locks are mandatory: may be unreadable
                 handle.seek(0)
@@ -62,27 +60,41 @@ class InstanceLock:
         with contextlib.suppress(OSError):
             self._file.seek(0)
             self._file.truncate()
-            _unlock(self._file)
+            unlock(self._file)
         self._file.close()
         self._file = None
+
+
+def try_lock(handle: IO[Any]) -> bool:
+    """Take the OS's exclusive lock on an open file without waiting; False if another holds it.
+    The OS releases it when the holder dies, however it dies."""
+    try:
+        _lock(handle)
+    except OSError:
+        return False
+    return True
+
+
+def unlock(handle: IO[Any]) -> None:
+    _unlock(handle)
 
 
 if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
     import msvcrt
 
-    def _lock(handle: IO[str]) -> None:
+    def _lock(handle: IO[Any]) -> None:
         handle.seek(0)
         msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
 
-    def _unlock(handle: IO[str]) -> None:
+    def _unlock(handle: IO[Any]) -> None:
         handle.seek(0)
         msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
 
 else:
     import fcntl
 
-    def _lock(handle: IO[str]) -> None:
+    def _lock(handle: IO[Any]) -> None:
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
 
-    def _unlock(handle: IO[str]) -> None:
+    def _unlock(handle: IO[Any]) -> None:
         fcntl.flock(handle.fileno(), fcntl.LOCK_UN)

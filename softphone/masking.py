@@ -16,6 +16,7 @@ appear, even without a key in front of them.
 
 from __future__ import annotations
 
+import collections
 import re
 import threading
 from typing import Final
@@ -60,8 +61,20 @@ _HIDDEN_KEY_RE: Final = re.compile(r"(?i)" + _HIDDEN_KEY)
 _JSON_VALUE_CONTEXT: Final = re.compile(r"\"[ \t]*:[ \t]*$")
 _LITERALS: Final = frozenset({"null", "true", "false", "None", "True", "False", ""})
 
+#: How many registered values are remembered: tokens rotate every hour for weeks, and only
+#: the latest few can still appear anywhere, so the oldest are forgotten first.
+KNOWN_MAX: Final = 256
+
 _lock = threading.Lock()
-_known: dict[str, str] = {}  # registered value → its masked form
+_known: collections.OrderedDict[str, str] = collections.OrderedDict()  # value → masked form
+
+
+def _remember(value: str, masked: str) -> None:
+    with _lock:
+        _known[value] = masked
+        _known.move_to_end(value)
+        while len(_known) > KNOWN_MAX:
+            _known.popitem(last=False)
 
 
 def mask_device_id(value: str) -> str:
@@ -78,15 +91,13 @@ def mask_phone(value: str) -> str:
 def register_secret(value: str | None) -> None:
     """Mask this exact value wherever it appears (tokens the program holds)."""
     if value and len(value) >= 6:
-        with _lock:
-            _known[value] = MASK
+        _remember(value, MASK)
 
 
 def register_device_id(value: str | None) -> None:
     """Mask this exact device id wherever it appears, as first4***last4."""
     if value and len(value) >= 4:
-        with _lock:
-            _known[value] = mask_device_id(value)
+        _remember(value, mask_device_id(value))
 
 
 def _mask_value(match: re.Match[str], device: bool) -> str:

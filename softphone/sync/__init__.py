@@ -16,15 +16,15 @@ from softphone.sync.auth import SignedOut
 from softphone.sync.clock import Clock
 from softphone.sync.events import (
     CommandReceived,
+    CommandStalled,
     OutboxChanged,
+    PacingCause,
+    PacingChanged,
     PollStatusChanged,
     ServerMode,
     SessionChanged,
     SyncEvent,
     SyncStatus,
-)
-from softphone.sync.events import (
-    RateLimited as RateLimitedEvent,
 )
 from softphone.sync.link import CrmLink, refuse_commands
 from softphone.sync.reports import TelemetryItem, TelemetryType
@@ -33,13 +33,15 @@ __all__ = [
     "AuthExpired",
     "Clock",
     "CommandReceived",
+    "CommandStalled",
     "CrmError",
     "CrmLink",
     "InsecureServer",
     "OutboxChanged",
+    "PacingCause",
+    "PacingChanged",
     "PollStatusChanged",
     "RateLimited",
-    "RateLimitedEvent",
     "Rejected",
     "ServerMode",
     "SessionChanged",

@@ -29,6 +29,11 @@ from typing import Final
 
 __all__ = ["BudgetConfig", "RateBudget", "RequestKind", "kind_of_path"]
 
+#: A lockout arriving this many requests (or more) below our ceiling is not ours alone.
+_UNEXPLAINED: Final = 3
+#: How long a sign of a shared limit is remembered.
+_SHARED_MEMORY_S: Final = 900.0
+
 
 class RequestKind(enum.IntEnum):
     """What a request is for; lower values are served first."""
@@ -118,6 +123,8 @@ class RateBudget:
         #: (the count cannot grow fast) unless that server has shown an IP lockout.
         self.enforcing = True
         self.ip_limit_seen = False
+        #: When a lockout last came that this desk's own count cannot explain (monotonic).
+        self.shared_seen_at: float | None = None
         self.count_429 = 0
         self.locked_out_total_s = 0.0
 
@@ -135,6 +142,17 @@ class RateBudget:
         if self._last_activity is None:
             return None
         return self._last_activity + self.config.quiet_s
+
+    def shared(self, now: float | None = None) -> bool:
+        """Whether other devices behind this address seem to share the limit (lately)."""
+        now = self._clock() if now is None else now
+        return self.shared_seen_at is not None and now - self.shared_seen_at < _SHARED_MEMORY_S
+
+    def hold_of(self, kind: RequestKind, now: float | None = None) -> float | None:
+        """When a server's Retry-After for this kind ends, if one is running."""
+        now = self._clock() if now is None else now
+        hold = self._holds.get(kind)
+        return hold if hold is not None and hold > now else None
 
     def locked_until(self, now: float | None = None) -> float | None:
         now = self._clock() if now is None else now
@@ -236,6 +254,10 @@ class RateBudget:
         # The per-IP limiter: everything waits. The server counted everything up to our last
         # counted request, so no probe can succeed before a window after it; beyond that,
         # other desks on the same IP may keep it locked, hence growing, jittered probes.
+        if self._locked_until is None and self.used(now) < self.config.ceiling - _UNEXPLAINED:
+            # Locked out while our own count was well below the limit: someone else behind
+            # this address is spending the same budget.
+            self.shared_seen_at = now
         self.ip_limit_seen = True
         self.enforcing = True
         self._refusals += 1

@@ -12,12 +12,15 @@ import dataclasses
 import enum
 
 from softphone.model import CallCommand
+from softphone.problems import Problem
 
 __all__ = [
     "CommandReceived",
+    "CommandStalled",
     "OutboxChanged",
+    "PacingCause",
+    "PacingChanged",
     "PollStatusChanged",
-    "RateLimited",
     "ServerMode",
     "SessionChanged",
     "SyncEvent",
@@ -33,13 +36,22 @@ class ServerMode(enum.StrEnum):
     INSTANT = "instant"
 
 
+class PacingCause(enum.StrEnum):
+    """Why requests to the CRM are held back."""
+
+    RETRY_AFTER = "retry_after"  # the server said how long to wait (a per-user throttle)
+    IP_LIMIT = "ip_limit"  # the per-IP wall: 429 without Retry-After, probing rarely
+    BUDGET = "budget"  # our own planner: one more request now would hit the per-IP wall
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class SessionChanged:
-    """Signed in or out. `reason` says why a session ended (the server's words when it did)."""
+    """Signed in or out. `problem` says why a session ended, when the operator did not end it
+    (SESSION_ENDED with the server's words as its detail)."""
 
     signed_in: bool
     username: str
-    reason: str | None = None
+    problem: Problem | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -58,12 +70,24 @@ class PollStatusChanged:
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class RateLimited:
-    """The server refused us with 429 (`until`: wall time it is expected to let us in again),
-    or let us in again (`limited` False)."""
+class PacingChanged:
+    """Requests are held back (`held`), until `until` (wall time: a countdown's end), for
+    `cause`; or they go again (`held` False). Sent when a hold starts, moves or ends — for
+    pull 429s, outbox 429s and the planner's own holds alike."""
 
-    limited: bool
+    held: bool
     until: float | None = None
+    cause: PacingCause | None = None
+    #: The limit is shared with other devices behind this network address.
+    shared: bool = False
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class CommandStalled:
+    """A received command cannot be saved (`problem` set): pulling waits until it is; or it
+    was saved after all (`problem` None)."""
+
+    problem: Problem | None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -76,7 +100,14 @@ class OutboxChanged:
     call_id: int | None = None
 
 
-SyncEvent = SessionChanged | CommandReceived | PollStatusChanged | RateLimited | OutboxChanged
+SyncEvent = (
+    SessionChanged
+    | CommandReceived
+    | CommandStalled
+    | PollStatusChanged
+    | PacingChanged
+    | OutboxChanged
+)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -96,10 +127,17 @@ class SyncStatus:
     phone_busy: bool
     rate_limited: bool
     rate_limited_until: float | None  # wall time
+    pacing_cause: PacingCause | None
+    #: 429s this desk's own count cannot explain: the limit is shared with other devices.
+    limit_shared: bool
     count_429: int
     locked_out_total_s: float
     budget_used: int
     budget_limit: int
     outbox_pending: int
     outbox_dead: int
-    last_error: str | None  # masked
+    #: When the next outbox item is due (wall time), for "waiting, next try in…".
+    outbox_next_at: float | None
+    last_error: str | None  # masked, for diagnostics (the server's or the network's words)
+    #: What is wrong in the CRM conversation, most important first.
+    problems: tuple[Problem, ...] = ()

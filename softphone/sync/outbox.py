@@ -40,13 +40,13 @@ log = logging.getLogger("softphone.sync")
 
 __all__ = ["PATHS", "Attempt", "Outbox", "Outcome", "backoff_s", "result_attempts"]
 
-PATHS: Final[dict[str, str]] = {
+PATHS: Final[dict[OutboxKind, str]] = {
     OutboxKind.RESULT: "/api/phone/calls/update/",
     OutboxKind.HEARTBEAT: "/api/phone/devices/heartbeat/",
     OutboxKind.TELEMETRY: "/api/phone/telemetry/",
     OutboxKind.LOG: "/api/phone/logs/",
 }
-KINDS: Final[dict[str, RequestKind]] = {
+KINDS: Final[dict[OutboxKind, RequestKind]] = {
     OutboxKind.RESULT: RequestKind.RESULT,
     OutboxKind.HEARTBEAT: RequestKind.HEARTBEAT,
     OutboxKind.TELEMETRY: RequestKind.TELEMETRY,
@@ -55,9 +55,10 @@ KINDS: Final[dict[str, RequestKind]] = {
 #: Answers to a result body that mean "not in this form": try the next fallback.
 _FORM_REFUSED: Final = frozenset({400, 415, 422})
 _LEGACY: Final = frozenset(CallReport.LEGACY_FIELDS)
-#: What the server taught us, kept across restarts (store key/values).
-_KV_LEGACY_ONLY: Final = "crm.results.legacy_only"
-_KV_REFUSED_STATUS: Final = "crm.results.refused_status."
+#: What the server taught us, kept across restarts (store key/values), per server: a desk
+#: can be pointed at another CRM, which may accept what this one refused.
+_KV_LEGACY_ONLY: Final = "crm.results.legacy_only|{server}"
+_KV_REFUSED_STATUS: Final = "crm.results.refused_status|{server}|{status}"
 
 
 class Outcome(enum.Enum):
@@ -127,6 +128,8 @@ class Outbox:
         clock: Clock,
         max_age_s: float,
         on_change: Callable[[int | None], None] | None = None,
+        on_pacing: Callable[[], None] | None = None,
+        may_send: Callable[[OutboxKind], bool] | None = None,
         rng: random.Random | None = None,
     ) -> None:
         self._store = store
@@ -135,6 +138,8 @@ class Outbox:
         self._clock = clock
         self.max_age_s = max_age_s
         self._on_change = on_change
+        self._on_pacing = on_pacing
+        self._may_send = may_send or (lambda _kind: True)
         self._rng = rng or random.Random()
         self._wake = asyncio.Event()
         self.last_error: str | None = None
@@ -166,8 +171,12 @@ class Outbox:
             for item in items:
                 kind = KINDS.get(item.kind)
                 if kind is None:
-                    self._store.to_dead(item.id, f"unknown outbox item kind {item.kind!r}")
+                    self._store.to_dead(item.id, "unknown outbox item kind")
+                    self._changed(item.call_id)
+                    sent += 1  # the batch changed: look again
                     continue
+                if not self._may_send(item.kind):
+                    continue  # not yet (a heartbeat before the device is registered)
                 delay = self._budget.delay(kind, self._clock.monotonic())
                 if delay > 0:
                     waits.append(delay)
@@ -177,17 +186,20 @@ class Outbox:
                     return None
                 sent += 1
             if not sent:
+                if waits and self._on_pacing is not None:
+                    self._on_pacing()
                 return min(waits) if waits else None
 
     async def deliver(self, item: OutboxItem) -> Outcome:
         """Try one item now (every fallback body it needs) and record what happened."""
         now = self._clock.wall()
         path = PATHS[item.kind]
-        if item.kind == OutboxKind.RESULT and isinstance(item.body, dict):
+        server = self._session.server_url
+        if item.kind is OutboxKind.RESULT and isinstance(item.body, dict):
             attempts = result_attempts(
                 item.body,
-                legacy_only=self._store.get_value(_KV_LEGACY_ONLY) == "1",
-                refused=self._refused_statuses(item.body),
+                legacy_only=self._store.get_value(_KV_LEGACY_ONLY.format(server=server)) == "1",
+                refused=self._refused_statuses(server, item.body),
             )
         else:
             attempts = [Attempt(item.body, None, False, False)]
@@ -201,12 +213,10 @@ class Outbox:
                 await self._session.call(send)
             except Rejected as err:
                 first_refusal = first_refusal or err
-                if (
-                    item.kind == OutboxKind.RESULT
-                    and err.status in _FORM_REFUSED
-                    and attempt is not attempts[-1]
-                ):
-                    continue
+                if item.kind is OutboxKind.RESULT and err.status in _FORM_REFUSED:
+                    self._learn_refusal(server, attempt, err)
+                    if attempt is not attempts[-1]:
+                        continue
                 reason = _reason(first_refusal)
                 self._store.to_dead(item.id, reason)
                 self.last_error = reason
@@ -219,11 +229,13 @@ class Outbox:
                 delay = self._budget.note_rate_limited(
                     KINDS[item.kind], err.retry_after, self._clock.monotonic()
                 )
-                return self._retry(item, now, "the server is limiting requests (429)", delay)
+                if self._on_pacing is not None:
+                    self._on_pacing()
+                return self._retry(item, now, "HTTP 429", delay)
             except CrmError as err:
                 return self._retry(item, now, str(err), backoff_s(item.attempts, self._rng))
             if first_refusal is not None:
-                self._learn(item.body, attempt)
+                self._learn(server, item.body, attempt)
             self._store.delivered(item.id, wire_status=attempt.status)
             log.debug("outbox item %d (%s) delivered", item.id, item.kind)
             self._changed(item.call_id)
@@ -245,21 +257,37 @@ class Outbox:
         )
         return Outcome.RETRY
 
-    def _refused_statuses(self, body: dict[str, Any]) -> frozenset[str]:
+    def _refused_statuses(self, server: str, body: dict[str, Any]) -> frozenset[str]:
         status = body.get("call_status")
-        if isinstance(status, str) and self._store.get_value(_KV_REFUSED_STATUS + status) == "1":
-            return frozenset({status})
+        if isinstance(status, str):
+            key = _KV_REFUSED_STATUS.format(server=server, status=status)
+            if self._store.get_value(key) == "1":
+                return frozenset({status})
         return frozenset()
 
-    def _learn(self, body: dict[str, Any], accepted: Attempt) -> None:
+    def _learn_refusal(self, server: str, attempt: Attempt, err: Rejected) -> None:
+        """A status the server names as not one of its choices is remembered at once — not
+        only once a fallback got through (which a 429 or a network error can postpone past a
+        restart, so the next run would pay the same 400 again)."""
+        if attempt.status is None or "call_status" not in err.errors:
+            return
+        if closest_accepted(attempt.status) is None:
+            return  # a status we believe the server takes: the 400 is about something else
+        key = _KV_REFUSED_STATUS.format(server=server, status=attempt.status)
+        if self._store.get_value(key) != "1":
+            self._store.set_value(key, "1")
+            log.info("the server refuses status %s; sending the closest it accepts", attempt.status)
+
+    def _learn(self, server: str, body: dict[str, Any], accepted: Attempt) -> None:
         """A fallback was accepted after a refusal: remember why, so the next result skips it."""
         if accepted.degraded and isinstance(body.get("call_status"), str):
-            self._store.set_value(_KV_REFUSED_STATUS + str(body["call_status"]), "1")
-            log.info(
-                "the server refuses status %s; sending the closest it accepts", body["call_status"]
-            )
+            status = str(body["call_status"])
+            key = _KV_REFUSED_STATUS.format(server=server, status=status)
+            if self._store.get_value(key) != "1":
+                self._store.set_value(key, "1")
+                log.info("the server refuses status %s; sending the closest it accepts", status)
         elif accepted.legacy:
-            self._store.set_value(_KV_LEGACY_ONLY, "1")
+            self._store.set_value(_KV_LEGACY_ONLY.format(server=server), "1")
             log.info("the server refuses extended results; sending the legacy form")
 
     def _changed(self, call_id: int | None) -> None:

@@ -26,16 +26,19 @@ import random
 from collections.abc import Awaitable, Callable
 
 from softphone.model import CallCommand
+from softphone.problems import Problem, ProblemKind
 from softphone.sync.api import BadResponse, CrmError, PullResult, RateLimited, Rejected
 from softphone.sync.auth import Session, SignedOut
 from softphone.sync.budget import RateBudget, RequestKind
 from softphone.sync.clock import Clock
-from softphone.sync.events import PollStatusChanged, ServerMode, SyncEvent
-from softphone.sync.events import RateLimited as RateLimitedEvent
+from softphone.sync.events import CommandStalled, PollStatusChanged, ServerMode, SyncEvent
 
 log = logging.getLogger("softphone.sync")
 
 __all__ = ["PollMetrics", "PullLoop"]
+
+#: Quick tries to save a received command before its problem is shown.
+_STALL_AFTER = 3
 
 
 @dataclasses.dataclass(slots=True)
@@ -66,6 +69,7 @@ class PullLoop:
         register: Callable[[], Awaitable[None]],
         on_command: Callable[[CallCommand], Awaitable[None]],
         on_event: Callable[[SyncEvent], None] | None = None,
+        on_pacing: Callable[[], None] | None = None,
         wait_seconds: int = 25,
         detect_s: float = 1.0,
         rng: random.Random | None = None,
@@ -77,11 +81,12 @@ class PullLoop:
         self._register = register
         self._on_command = on_command
         self._on_event = on_event
+        self._on_pacing = on_pacing
         self.wait_seconds = wait_seconds
         self.detect_s = detect_s
         self._rng = rng or random.Random()
         self.metrics = PollMetrics()
-        self.registered = False
+        self._registered = asyncio.Event()
         self._idle = asyncio.Event()  # set while the phone is free
         self._idle.set()
         self._wake = asyncio.Event()
@@ -92,6 +97,8 @@ class PullLoop:
         self._stop = asyncio.Event()
         #: True while a pull is out (its command, if any, must still be handed over).
         self.in_flight = False
+        #: Set while a received command cannot be saved: no pull goes out until it is.
+        self.stalled: Problem | None = None
 
     # -- control ------------------------------------------------------------------------------
 
@@ -117,9 +124,17 @@ class PullLoop:
         self._wake.set()
         self._idle.set()
 
+    @property
+    def registered(self) -> bool:
+        return self._registered.is_set()
+
+    async def wait_registered(self) -> None:
+        """Until the device is registered for the current session."""
+        await self._registered.wait()
+
     def session_changed(self) -> None:
         """A new session: register the device again before the next pull."""
-        self.registered = False
+        self._registered.clear()
         self._failures = 0
         self._retry_at = 0.0
         self._wake.set()
@@ -143,6 +158,7 @@ class PullLoop:
             if self._stop.is_set():
                 return
             delay = self.next_delay()
+            self._pacing()
             if delay > 0:
                 self.metrics.next_poll_at = self._clock.wall() + delay
                 self._wake.clear()
@@ -171,13 +187,13 @@ class PullLoop:
             self.metrics.last_code = 429
             self.metrics.last_error = str(err)
             log.info("pulls are limited by the server for %.1f s", delay)
-            self._emit(RateLimitedEvent(True, until))
+            self._pacing()
         except Rejected as err:
             self.metrics.last_code = err.status
             self.metrics.last_error = str(err)
             if err.status == 403 and self.registered:
                 log.info("the server does not know this device: registering it again")
-                self.registered = False
+                self._registered.clear()
                 self._backoff(short=True)
             else:
                 log.warning("a pull was refused (HTTP %s): %s", err.status, err)
@@ -201,7 +217,7 @@ class PullLoop:
 
     async def _register_device(self) -> None:
         await self._register()
-        self.registered = True
+        self._registered.set()
 
     async def _pull_once(self) -> None:
         self._last_pull_at = self._clock.monotonic()
@@ -229,16 +245,32 @@ class PullLoop:
         await self._persist(result.command)
 
     async def _persist(self, command: CallCommand) -> None:
-        """Hand the command over until it is persisted: a lost command is lost for good."""
+        """Hand the command over until it is persisted: a lost command is lost for good.
+
+        The server has already handed it out, so it is never dropped; while it cannot be saved
+        no other pull goes out (the loop waits here) and, after a few quick tries, the
+        problem is said (`CommandStalled`) instead of being retried in silence.
+        """
         failures = 0
         while True:
             try:
                 await self._on_command(command)
-                return
-            except Exception:
+            except Exception as err:
                 failures += 1
-                log.exception("a received command could not be saved (try %d)", failures)
+                if failures == 1:
+                    log.exception("command %s could not be saved; trying again", command.id)
+                else:
+                    log.warning("command %s still cannot be saved (try %d)", command.id, failures)
+                if failures == _STALL_AFTER:
+                    self.stalled = Problem(ProblemKind.COMMAND_NOT_SAVED, type(err).__name__)
+                    self._emit(CommandStalled(self.stalled))
                 await asyncio.sleep(min(5.0, 0.2 * 2**failures))
+                continue
+            if self.stalled is not None:
+                log.info("command %s saved after %d tries", command.id, failures + 1)
+                self.stalled = None
+                self._emit(CommandStalled(None))
+            return
 
     def _answered(self, code: int, elapsed_s: float) -> None:
         m = self.metrics
@@ -255,7 +287,7 @@ class PullLoop:
         self._budget.clear_hold(RequestKind.PULL, self._clock.monotonic())
         if was_limited:
             log.info("the server lets pulls through again")
-            self._emit(RateLimitedEvent(False, None))
+        self._pacing()
         if changed:
             self._emit(PollStatusChanged(m.mode, code))
 
@@ -281,3 +313,7 @@ class PullLoop:
     def _emit(self, event: SyncEvent) -> None:
         if self._on_event is not None:
             self._on_event(event)
+
+    def _pacing(self) -> None:
+        if self._on_pacing is not None:
+            self._on_pacing()

@@ -142,9 +142,11 @@ def heartbeat_body(
         "encryption_enabled": encryption_enabled,
         "queue_stuck": stuck > 0,
         "stuck_count": stuck,
-        "oldest_stuck_age_sec": int(oldest_stuck_age_s or 0),
         "stuck_by_type": dict(stuck_by_type),
     }
+    if stuck and oldest_stuck_age_s is not None:
+        # Nothing stuck, no age: the two fields always agree.
+        body["oldest_stuck_age_sec"] = int(oldest_stuck_age_s)
     if last_poll_code is not None:
         body["last_poll_code"] = last_poll_code
     if last_poll_at is not None:

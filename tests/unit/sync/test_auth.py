@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import threading
+import time
 
 import httpx
 import keyring
@@ -12,7 +14,14 @@ import pytest
 from keyring.backend import KeyringBackend
 
 from softphone.sync.api import CrmApi, Rejected, Unavailable
-from softphone.sync.auth import KEYRING_SERVICE, Session, SessionTokens, SignedOut, TokenVault
+from softphone.sync.auth import (
+    KEYRING_SERVICE,
+    Session,
+    SessionTokens,
+    SignedOut,
+    TokenVault,
+    token_lifetime,
+)
 from tests.support.memory_keyring import MemoryKeyring
 from tests.unit.sync.fake_crm import FakeCrm
 
@@ -263,3 +272,70 @@ async def test_a_refresh_rotated_by_another_process_is_taken_up_not_a_sign_out(
     assert answer == {"ok": True}
     assert window.signed_in and changes == [True]
     assert window.tokens is not None and window.tokens.refresh == crm.refresh
+    # The window re-read the stored session under the lock: it never presented the refresh
+    # token the CLI had already rotated (a blacklisted token, on the production server).
+    presented = [b["refresh"] for p, b in crm.bodies if p == "/api/token/refresh/"]
+    assert len(presented) == 1 and not (set(presented[1:]) & crm.used_refresh)
+
+
+def jwt_like(**claims: float) -> str:
+    def part(data: dict[str, object]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
+
+    return f"{part({'alg': 'HS256'})}.{part(dict(claims))}.signature"
+
+
+def test_a_tokens_lifetime_comes_from_its_own_claims() -> None:
+    assert token_lifetime(jwt_like(iat=1000, exp=4600), just_issued=True) == 3600
+    assert token_lifetime("not-a-jwt", just_issued=True) is None
+    assert token_lifetime(jwt_like(iat=1), just_issued=True) is None  # no exp
+    left = token_lifetime(jwt_like(exp=time.time() + 120), just_issued=False)
+    assert left is not None and 118 < left <= 120
+
+
+async def test_the_access_token_is_refreshed_before_it_expires_not_after_a_401(
+    memory_keyring: MemoryKeyring,
+) -> None:
+    crm = FakeCrm()
+    now = [1000.0]
+
+    def issue(request: httpx.Request, body: dict[str, object]) -> httpx.Response | None:
+        if request.url.path in ("/api/token/", "/api/token/refresh/"):
+            n = crm.count("/api/token/refresh/")
+            crm.access = jwt_like(iat=now[0], exp=now[0] + 100, n=n)
+            crm.refresh = f"ref-{n}-" + "y" * 20
+            return httpx.Response(200, json={"access": crm.access, "refresh": crm.refresh})
+        return None
+
+    crm.override = issue
+    session = Session(
+        TokenVault(1.0),
+        lambda url: CrmApi(url, transport=crm.transport),
+        clock=lambda: now[0],
+    )
+    await session.login_password(URL, "op1", "pw1")
+    first = crm.access
+    now[0] += 70  # 30 s left of 100: still inside the token's life, outside the margin
+    await session.call(lambda a: session.api.post("/api/phone/telemetry/", a, {}))
+    assert crm.count("/api/token/refresh/") == 0
+    now[0] += 15  # 15 s left: within the margin (20 % of the lifetime)
+    await session.call(lambda a: session.api.post("/api/phone/telemetry/", a, {}))
+    assert crm.count("/api/token/refresh/") == 1 and session.early_refreshes == 1
+    assert session.access() == crm.access != first
+    sent = [r for r in crm.calls if r[1] == "/api/phone/telemetry/"]
+    assert len(sent) == 2  # no request had to be retried after a 401
+
+
+async def test_a_keyring_that_never_answers_does_not_hold_up_exit(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    locked = LockedKeyring()
+    keyring.set_keyring(locked)
+    try:
+        vault = TokenVault(0.1)
+        assert await vault.load() is None and vault.session_only
+        workers = [t for t in threading.enumerate() if t.name == "keyring"]
+        assert workers and all(t.daemon for t in workers)  # never joined at exit
+        assert "cannot be read" in caplog.text
+    finally:
+        locked.release.set()

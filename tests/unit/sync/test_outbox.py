@@ -97,6 +97,50 @@ async def test_no_action_reaches_production_as_unknown_and_stays_precise_locally
     assert [b["call_status"] for b in sent_bodies(crm)][2:] == ["unknown"]
 
 
+async def test_a_refused_status_is_learnt_even_when_its_fallback_cannot_go_yet(
+    store: Store, times: Times
+) -> None:
+    # The 400 arrives, then the fallback meets a 429: the item waits — and what the 400 taught
+    # is kept already, so the next run (same store) pays no 400 again.
+    crm = FakeCrm()
+
+    def refuse_then_limit(request: httpx.Request, body: dict[str, Any]) -> httpx.Response | None:
+        if request.url.path == UPDATE and body.get("call_status") == "unknown":
+            return httpx.Response(429, json={"detail": "Превышен лимит запросов."})
+        return production_results(request, body)
+
+    crm.override = refuse_then_limit
+    outbox = await drainer(crm, store, times)
+    add_result(store, CallStatus.NO_ACTION)
+    assert await outbox.deliver(store.due()[0]) is Outcome.RETRY
+    crm.override = production_results
+    restarted = await drainer(crm, store, times)  # a new run on the same desk
+    times.wall += 3600
+    times.mono += 3600
+    await restarted.drain_once()
+    assert [b["call_status"] for b in sent_bodies(crm)] == ["no_action", "unknown", "unknown"]
+
+
+async def test_what_one_server_refused_is_not_assumed_of_another(
+    store: Store, times: Times
+) -> None:
+    crm = FakeCrm()
+    crm.override = production_results
+    outbox = await drainer(crm, store, times)
+    add_result(store, CallStatus.NO_ACTION)
+    await outbox.drain_once()
+    other = FakeCrm()  # the seed's server takes no_action
+    session = Session(TokenVault(1.0), lambda url: CrmApi(url, transport=other.transport))
+    await session.login_password("https://other-crm.example.com", "op1", "pw1")
+    clock = Clock(monotonic=lambda: times.mono, wall=lambda: times.wall)
+    elsewhere = Outbox(
+        store, session, RateBudget(BudgetConfig(), lambda: times.mono), clock=clock, max_age_s=1e6
+    )
+    add_result(store, CallStatus.NO_ACTION)
+    await elsewhere.drain_once()
+    assert [b["call_status"] for b in sent_bodies(other)] == ["no_action"]
+
+
 async def test_an_extended_body_refused_as_a_form_falls_back_to_legacy(
     store: Store, times: Times
 ) -> None:
