@@ -349,6 +349,14 @@ def test_telemetry_accepts_100_items(prod: Desk) -> None:
     assert len(prod.sim.crm.telemetry()) == 100
 
 
+def test_telemetry_items_need_no_field_at_all_as_on_the_real_server(prod: Desk) -> None:
+    # crm-api.md: every item field is optional, `ts` too.
+    items = [{"type": "error", "value_ms": 5}, {}]
+    response = prod.post(TELEMETRY, {"device_id": DEVICE, "items": items})
+    assert response.json() == {"ok": True, "saved": 2}
+    assert [item["ts"] for item in prod.sim.crm.telemetry()] == [None, None]
+
+
 def test_telemetry_refuses_101_items(prod: Desk) -> None:
     response = prod.post(TELEMETRY, {"device_id": DEVICE, "items": _items(101)})
     assert response.status_code == 400
