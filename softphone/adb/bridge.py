@@ -5,10 +5,12 @@ thread per phone (adbutils is not thread-safe, and one phone answers one command
 the adb server's own requests (device lists, track-devices polls) have a worker of their own.
 Every await has a timeout, so a hung phone or server never stalls the event loop's callers.
 
-What the bridge sends is fixed text built here from validated values only: `dial` accepts
-nothing but the output of `numbers.normalize` (it must fullmatch `numbers.DIALABLE`), and the
-call-log query takes an integer. Nothing a server or person typed reaches the phone's shell any
-other way. Failures are `PhoneError`s (with a `kind` and a `fix` fit for a person) or
+The package is split by job: `commands` builds every line sent to a phone (from validated values
+only) and reads checks from the answers, `parse` reads what phones print, `client` adjusts
+adbutils, `tracker` follows the device list, `errors` says what went wrong. This module puts
+them together; the names other code used to import from here are re-exported.
+
+Failures are `PhoneError`s (with a `kind` and a `fix` fit for a person) or
 `Check(ok=False, reason, fix)` for capabilities; phone numbers and serials are masked in logs.
 
 This module never imports Qt, the CRM client or the call flow; it does not decide what a call's
@@ -21,21 +23,40 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
-import socket
-import threading
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Final, Literal, TypeVar
+from typing import Final, TypeVar
 
-import adbutils
 from adbutils.errors import AdbConnectionError, AdbError
 
 from softphone.adb import parse
+from softphone.adb.client import Client
+from softphone.adb.commands import (
+    CALL_LOG_PROBE_COMMAND,
+    CALL_STATE_COMMAND,
+    CLOCK_COMMAND,
+    END_CALL_COMMAND,
+    INPUT_PROBE_COMMAND,
+    PROPS_COMMAND,
+    Check,
+    call_log_check,
+    call_log_command,
+    dial_command,
+    input_check,
+)
+from softphone.adb.errors import (
+    FIX_CALL_LOG_BROKEN,
+    CallLogDenied,
+    ErrorKind,
+    PhoneError,
+    phone_error,
+)
+from softphone.adb.parse import IDLE, OFFHOOK, RINGING
 from softphone.adb.server import AdbUnavailable, ensure_server, server_address
+from softphone.adb.tracker import DeviceEvent, DeviceTracker, EventKind, device_events, event_kind
 from softphone.masking import mask, mask_device_id
 from softphone.model import CallLogRow
-from softphone.numbers import DIALABLE
 
 __all__ = [
     "CALL_LOG_PROBE_COMMAND",
@@ -48,11 +69,14 @@ __all__ = [
     "PROPS_COMMAND",
     "RINGING",
     "CallLogDenied",
+    "CallLogRow",
     "Capabilities",
     "Check",
     "DeviceEvent",
     "DeviceInfo",
     "DialResult",
+    "ErrorKind",
+    "EventKind",
     "PhoneBridge",
     "PhoneError",
     "call_log_command",
@@ -65,88 +89,7 @@ log = logging.getLogger("softphone.adb")
 
 T = TypeVar("T")
 
-IDLE: Final = 0
-RINGING: Final = 1
-OFFHOOK: Final = 2
-
-CALL_ACTION: Final = "android.intent.action.CALL"
-END_CALL_COMMAND: Final = "input keyevent KEYCODE_ENDCALL"
-CALL_STATE_COMMAND: Final = "dumpsys telephony.registry | grep mCallState"
-CLOCK_COMMAND: Final = "date +%s%3N"
-PROPS_COMMAND: Final = "getprop"
-#: KEYCODE_UNKNOWN (0): injecting it changes nothing on screen, but is refused exactly like
-#: KEYCODE_ENDCALL where `input` is blocked (MIUI, ColorOS), so it tells whether hang-up works.
-INPUT_PROBE_COMMAND: Final = "input keyevent 0"
-_PROJECTION: Final = ":".join(parse.CALL_LOG_COLUMNS)
-#: The real projection with a condition no row meets: proves the columns exist and the
-#: provider lets us in, without reading anybody's calls.
-CALL_LOG_PROBE_COMMAND: Final = (
-    f'content query --uri content://call_log/calls --projection {_PROJECTION} --where "_id<0"'
-)
-
 _STATE_POLL_S: Final = 0.1  # how often dial() looks at the call state while the call starts
-_TRACK_RETRY_S: Final = 1.0
-_CONNECT_TIMEOUT_S: Final = 3.0  # adbutils' own; the server is local or on a LAN
-
-ErrorKind = Literal[
-    "gone", "offline", "unauthorized", "no_permissions", "timeout", "server", "unreadable", "adb"
-]
-EventKind = Literal["attached", "detached", "unauthorized", "offline", "no_permissions"]
-
-_FIX_GONE: Final = (
-    "Connect the phone with a data USB cable (not a charge-only one) and turn on USB debugging "
-    "in Developer options."
-)
-_FIX_OFFLINE: Final = (
-    "Unplug the USB cable and plug it in again; if the phone stays offline, restart it."
-)
-_FIX_UNAUTHORIZED: Final = (
-    "Unlock the phone and tap Allow on the “Allow USB debugging?” prompt (tick “Always allow "
-    "from this computer”). No prompt? Replug the cable, or revoke USB debugging authorisations "
-    "in Developer options and replug."
-)
-_FIX_NO_PERMISSIONS: Final = (
-    "This computer's user may not open the phone's USB device: on Linux add a udev rule for "
-    "the phone (package android-sdk-platform-tools-common) and join the plugdev group."
-)
-_FIX_TIMEOUT: Final = "The phone did not answer in time: unlock it, then try again."
-_FIX_INPUT: Final = (
-    "Turn on Developer options → “USB debugging (Security settings)” on the phone "
-    "(Xiaomi/Redmi/POCO and some OPPO/realme phones), then reconnect the cable."
-)
-_FIX_CALL_LOG_DENIED: Final = (
-    "This phone's software does not let USB debugging read the call log, so call results will "
-    "be reported as unknown. Update the phone's software, or use another phone."
-)
-_FIX_CALL_LOG_BROKEN: Final = (
-    "The phone could not answer a call-log query: restart the phone; if it persists, send a "
-    "support bundle."
-)
-
-
-class PhoneError(RuntimeError):
-    """The phone could not be reached or did not answer: `str(err)` and `fix` are for a person.
-
-    `kind` says which: gone, offline, unauthorized, no_permissions, timeout, server, unreadable
-    (it answered something we cannot read) or adb (any other refusal by the adb server).
-    """
-
-    def __init__(self, message: str, *, kind: ErrorKind, fix: str | None = None) -> None:
-        super().__init__(message)
-        self.kind: ErrorKind = kind
-        self.fix = fix
-
-
-class CallLogDenied(PhoneError):
-    """The call-log provider refused to answer (a permission denial): results become unknown."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(
-            f"The phone refused to show its call log: {reason}",
-            kind="unreadable",
-            fix=_FIX_CALL_LOG_DENIED,
-        )
-        self.reason = reason
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -156,24 +99,6 @@ class DeviceInfo:
     serial: str
     state: str
     model: str | None
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class DeviceEvent:
-    """A phone appeared, went away or changed state (`state` is adb's word; `absent` if gone)."""
-
-    serial: str
-    kind: EventKind
-    state: str
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class Check:
-    """One capability: whether it works, and if not, why and what the operator can do."""
-
-    ok: bool
-    reason: str | None = None
-    fix: str | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -214,221 +139,6 @@ class DialResult:
     phone_ms_before: int | None
 
 
-def dial_command(number: str) -> str:
-    """The exact `am start` line for a normalised number; ValueError for anything else."""
-    if type(number) is not str or DIALABLE.fullmatch(number) is None:
-        raise ValueError(
-            f"Refusing to dial {mask(repr(number)[:40])}: only numbers from numbers.normalize "
-            "(an optional + and 2–15 digits) can be dialled."
-        )
-    return f"am start -a {CALL_ACTION} -d tel:{number}"
-
-
-def call_log_command(since_ms: int) -> str:
-    """The call-log query for rows dated at or after `since_ms` (phone clock), newest first.
-
-    Bounded by date rather than LIMIT: Android 11+ refuses `LIMIT` in `--sort`.
-    """
-    if type(since_ms) is not int or since_ms < 0:
-        raise ValueError("since_ms must be a non-negative integer (milliseconds, phone clock)")
-    return (
-        f"content query --uri content://call_log/calls --projection {_PROJECTION} "
-        f'--where "date>={since_ms}" --sort "date DESC"'
-    )
-
-
-def event_kind(state: str) -> EventKind | None:
-    """The event a device state means; None for passing states (`connecting`, `authorizing`)."""
-    if state == "device":
-        return "attached"
-    if state == "unauthorized":
-        return "unauthorized"
-    if state in ("connecting", "authorizing"):
-        return None
-    if "permission" in state:
-        return "no_permissions"
-    return "offline"  # offline, and bootloader/recovery/sideload: present but of no use to us
-
-
-def device_events(known: dict[str, str], seen: list[parse.DeviceLine]) -> list[DeviceEvent]:
-    """Events that turn `known` (serial → state) into `seen`; updates `known` in place."""
-    events: list[DeviceEvent] = []
-    now = {line.serial: line.state for line in seen}
-    for serial in [s for s in known if s not in now]:
-        del known[serial]
-        events.append(DeviceEvent(serial, "detached", "absent"))
-    for serial, state in now.items():
-        if known.get(serial) == state:
-            continue
-        kind = event_kind(state)
-        if kind is None:
-            continue
-        known[serial] = state
-        events.append(DeviceEvent(serial, kind, state))
-    return events
-
-
-def _phone_error(exc: BaseException) -> PhoneError:
-    """A person's sentence for what adbutils or the adb server said."""
-    if isinstance(exc, TimeoutError | socket.timeout) or "timeout" in type(exc).__name__.lower():
-        return PhoneError("The phone did not answer in time.", kind="timeout", fix=_FIX_TIMEOUT)
-    text = str(exc)
-    lowered = text.lower()
-    if "unauthorized" in lowered:
-        return PhoneError(
-            "The phone has not allowed USB debugging from this computer yet.",
-            kind="unauthorized",
-            fix=_FIX_UNAUTHORIZED,
-        )
-    if "offline" in lowered:
-        return PhoneError("The phone is offline.", kind="offline", fix=_FIX_OFFLINE)
-    if "permission" in lowered:
-        return PhoneError(
-            "This computer may not open the phone's USB connection.",
-            kind="no_permissions",
-            fix=_FIX_NO_PERMISSIONS,
-        )
-    if "not found" in lowered or "no devices" in lowered or "closed" in lowered:
-        return PhoneError("The phone is not connected.", kind="gone", fix=_FIX_GONE)
-    if isinstance(exc, EOFError | OSError):
-        return PhoneError("The connection to the phone was lost.", kind="offline", fix=_FIX_OFFLINE)
-    return PhoneError(f"adb refused the request: {mask(text)[:300]}", kind="adb", fix=_FIX_OFFLINE)
-
-
-class _Connection(adbutils.AdbConnection):  # type: ignore[misc]
-    """adbutils' connection without its fallback of running a bare `adb start-server`.
-
-    That fallback starts a server on the default port, not the one this bridge uses (the
-    bridge restarts the right server itself, `ensure_server`); and adbutils leaves the socket
-    of a refused connection open.
-    """
-
-    def __init__(self, host: str, port: int) -> None:
-        self._address = (host, port)
-        super().__init__(host, port)
-
-    def _safe_connect(self) -> socket.socket:
-        try:
-            return socket.create_connection(self._address, timeout=_CONNECT_TIMEOUT_S)
-        except OSError as exc:  # refused, unreachable, or no answer in time: nothing was sent
-            raise AdbConnectionError(f"connect to adb server failed: {exc}") from exc
-
-
-class _Client(adbutils.AdbClient):  # type: ignore[misc]
-    """An AdbClient on our address that never starts servers and remembers the server version.
-
-    adbutils asks for the version before every shell by serial (a second connection each time);
-    a server keeps its version for life, and a restarted one gets a fresh `_Client`.
-    """
-
-    def __init__(self, host: str, port: int, timeout: float) -> None:
-        super().__init__(host=host, port=port, socket_timeout=timeout)
-        self._timeout = timeout
-        self._version: int | None = None
-        self._local = threading.local()
-
-    def make_connection(self, timeout: float | None = None) -> Any:
-        connection = _Connection(self.host, self.port)
-        connection.conn.settimeout(timeout or self._timeout)
-        opened: list[Any] | None = getattr(self._local, "opened", None)
-        if opened is not None:
-            opened.append(connection)
-        return connection
-
-    @contextlib.contextmanager
-    def _closing_all(self) -> Iterator[None]:
-        """Close every connection opened inside: adbutils leaks the one whose OKAY check fails
-        (an unauthorised or missing phone), which would pile up as open sockets."""
-        self._local.opened = []
-        try:
-            yield
-        finally:
-            for connection in self._local.opened:
-                connection.close()
-            self._local.opened = None
-
-    def make_blocking_connection(self) -> Any:
-        """For track-devices, which waits for news as long as it must."""
-        connection = _Connection(self.host, self.port)
-        connection.conn.settimeout(None)
-        return connection
-
-    def server_version(self) -> int:
-        if self._version is None:
-            self._version = int(super().server_version())
-        return self._version
-
-    def devices_l(self) -> list[parse.DeviceLine]:
-        with self.make_connection() as connection:
-            connection.send_command("host:devices-l")
-            connection.check_okay()
-            return parse.parse_devices(connection.read_string_block())
-
-    def shell(self, serial: str, command: str) -> str:
-        with self._closing_all():
-            device = adbutils.AdbDevice(self, serial=serial)
-            raw = device.shell(command, timeout=self._timeout, encoding=None)
-        return bytes(raw).decode("utf-8", "replace")
-
-
-class _Tracker:
-    """`host:track-devices` in a thread of its own, reconnecting after the server drops it.
-
-    Each snapshot is handed to `deliver` (called in the tracker thread); `generation` counts
-    them, so a poll that ran while the tracker spoke can be recognised as possibly stale.
-    """
-
-    def __init__(
-        self, client: _Client, deliver: Callable[[list[parse.DeviceLine]], None], name: str
-    ) -> None:
-        self._client = client
-        self._deliver = deliver
-        self._stopping = threading.Event()
-        self._lock = threading.Lock()
-        self._connection: Any = None
-        self.generation = 0
-        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stopping.set()
-        with self._lock:
-            connection = self._connection
-        if connection is not None:
-            # shutdown (not close) is what wakes a thread blocked in recv on this socket.
-            with contextlib.suppress(OSError, AdbError):
-                connection.conn.shutdown(socket.SHUT_RDWR)
-
-    def _run(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                self._follow()
-            except (AdbError, OSError, EOFError, ValueError, RuntimeError) as exc:
-                if not self._stopping.is_set():
-                    log.info("track-devices stopped (%s); retrying", mask(exc))
-            self._stopping.wait(_TRACK_RETRY_S)
-
-    def _follow(self) -> None:
-        connection = self._client.make_blocking_connection()
-        with self._lock:
-            self._connection = connection
-        try:
-            if self._stopping.is_set():
-                return
-            connection.send_command("host:track-devices")
-            connection.check_okay()
-            while not self._stopping.is_set():
-                text = connection.read_string_block()
-                self.generation += 1
-                self._deliver(parse.parse_devices(text))
-        finally:
-            with self._lock:
-                self._connection = None
-            connection.close()
-
-
 class PhoneBridge:
     """Phones over ADB, by serial, for the asyncio world. One instance per application."""
 
@@ -442,10 +152,10 @@ class PhoneBridge:
         self.host = host
         self.port = port
         self.command_timeout = command_timeout
-        self._client = _Client(host, port, command_timeout)
+        self._client = Client(host, port, command_timeout)
         self._workers: dict[str, ThreadPoolExecutor] = {}
         self._host_worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="adb-host")
-        self._trackers: set[_Tracker] = set()
+        self._trackers: set[DeviceTracker] = set()
         self._server_version: str | None = None
         self._start_lock = asyncio.Lock()
         self._closed = False
@@ -469,7 +179,7 @@ class PhoneBridge:
         log.info("the adb server at %s:%d is gone; starting it again", self.host, self.port)
         async with self._start_lock:
             self._server_version = None
-            self._client = _Client(self.host, self.port, self.command_timeout)
+            self._client = Client(self.host, self.port, self.command_timeout)
             try:
                 self._server_version = await ensure_server(self.host, self.port)
             except AdbUnavailable as exc:
@@ -488,7 +198,7 @@ class PhoneBridge:
             self._workers[serial] = worker
         return worker
 
-    async def _run(self, executor: ThreadPoolExecutor, job: Callable[[_Client], T]) -> T:
+    async def _run(self, executor: ThreadPoolExecutor, job: Callable[[Client], T]) -> T:
         """`job(client)` in `executor`, under a timeout, with adb's failures as PhoneErrors.
 
         A refused connection to the server means nothing was sent: the server is started again
@@ -507,7 +217,7 @@ class PhoneBridge:
                 fix="Restart Softphone; if it persists, restart the computer.",
             ) from exc
 
-    async def _attempt(self, executor: ThreadPoolExecutor, job: Callable[[_Client], T]) -> T:
+    async def _attempt(self, executor: ThreadPoolExecutor, job: Callable[[Client], T]) -> T:
         if self._closed:
             raise PhoneError("The phone bridge is closed.", kind="gone")
         loop = asyncio.get_running_loop()
@@ -519,7 +229,7 @@ class PhoneBridge:
         except AdbConnectionError:
             raise
         except (AdbError, OSError, EOFError, TimeoutError) as exc:
-            raise _phone_error(exc) from exc
+            raise phone_error(exc) from exc
 
     async def _shell(self, serial: str, command: str) -> str:
         log.debug("%s ← %s", mask_device_id(serial), mask(command))
@@ -551,7 +261,7 @@ class PhoneBridge:
             with contextlib.suppress(RuntimeError):  # the loop is gone: nobody is listening
                 loop.call_soon_threadsafe(snapshots.put_nowait, lines)
 
-        tracker = _Tracker(self._client, deliver, name="adb-track-devices") if track else None
+        tracker = DeviceTracker(self._client, deliver, name="adb-track-devices") if track else None
         if tracker is not None:
             self._trackers.add(tracker)
             tracker.start()
@@ -578,7 +288,7 @@ class PhoneBridge:
                 tracker.stop()
                 self._trackers.discard(tracker)
 
-    async def _poll(self, tracker: _Tracker | None) -> list[parse.DeviceLine] | None:
+    async def _poll(self, tracker: DeviceTracker | None) -> list[parse.DeviceLine] | None:
         """The device list, or None when track-devices spoke meanwhile (it is fresher)."""
         generation = tracker.generation if tracker is not None else 0
         try:
@@ -626,8 +336,8 @@ class PhoneBridge:
             phone_ms = None
         after = time.time()
         offset = None if phone_ms is None else phone_ms - round((before + after) * 500)
-        call_log = self._call_log_check(await self._shell(serial, CALL_LOG_PROBE_COMMAND))
-        input_check = self._input_check(await self._shell(serial, INPUT_PROBE_COMMAND))
+        call_log = call_log_check(await self._shell(serial, CALL_LOG_PROBE_COMMAND))
+        input_ok = input_check(await self._shell(serial, INPUT_PROBE_COMMAND))
         state_text = await self._shell(serial, CALL_STATE_COMMAND)
         sims = parse.sim_count_from_props(props)
         if sims is None:
@@ -640,37 +350,11 @@ class PhoneBridge:
             android_release=props.get("ro.build.version.release") or None,
             sdk=int(sdk) if sdk.isdigit() and len(sdk) < 4 else None,
             call_log=call_log,
-            input=input_check,
+            input=input_ok,
             sim_count=sims,
             clock_offset_ms=offset,
             call_state=parse.parse_call_state(state_text),
         )
-
-    @staticmethod
-    def _call_log_check(text: str) -> Check:
-        failure = parse.parse_call_log(text).error
-        if failure is None:
-            return Check(True)
-        if failure.kind == "permission_denied":
-            return Check(
-                False,
-                f"The phone refused to show its call log: {failure.message}",
-                _FIX_CALL_LOG_DENIED,
-            )
-        return Check(
-            False, f"The call log could not be read: {failure.message}", _FIX_CALL_LOG_BROKEN
-        )
-
-    @staticmethod
-    def _input_check(text: str) -> Check:
-        failure = parse.parse_input(text)
-        if failure is None:
-            return Check(True)
-        if failure.kind == "permission_denied":
-            return Check(
-                False, f"The phone blocks key presses over USB: {failure.message}", _FIX_INPUT
-            )
-        return Check(False, f"Key presses over USB failed: {failure.message}", _FIX_INPUT)
 
     async def dial(self, serial: str, number: str, *, start_timeout: float = 5.0) -> DialResult:
         """Place a call to a normalised number and report whether it really started.
@@ -719,7 +403,7 @@ class PhoneBridge:
 
     async def end_call(self, serial: str) -> Check:
         """Hang up (KEYCODE_ENDCALL). Blocked key injection comes back as a failed Check."""
-        return self._input_check(await self._shell(serial, END_CALL_COMMAND))
+        return input_check(await self._shell(serial, END_CALL_COMMAND))
 
     async def call_log_since(self, serial: str, since_ms: int) -> list[CallLogRow]:
         """Call-log rows dated at or after `since_ms` (phone clock), newest first.
@@ -734,7 +418,7 @@ class PhoneBridge:
             raise PhoneError(
                 f"The call log could not be read: {parsed.error.message}",
                 kind="unreadable",
-                fix=_FIX_CALL_LOG_BROKEN,
+                fix=FIX_CALL_LOG_BROKEN,
             )
         if parsed.skipped:
             log.info("skipped %d unreadable call-log rows", parsed.skipped)

@@ -3,7 +3,7 @@
 Every function here takes text and returns data; none does I/O, and none raises on any input
 (garbage, CRLF line ends, NUL bytes, half a line): odd text becomes `None`, an empty result or
 a `ShellFailure` describing what the phone said. The texts they read are documented in
-`spec/phone-adb.md`. Nothing here may ever build a command line: that is `bridge.py`'s job.
+`spec/phone-adb.md`. Nothing here may ever build a command line: that is `commands.py`'s job.
 """
 
 from __future__ import annotations
@@ -18,6 +18,10 @@ from softphone.model import CallLogRow, CallLogType
 
 __all__ = [
     "CALL_LOG_COLUMNS",
+    "CALL_STATES",
+    "IDLE",
+    "OFFHOOK",
+    "RINGING",
     "AmStartResult",
     "DeviceLine",
     "ParsedCallLog",
@@ -39,7 +43,10 @@ __all__ = [
 CALL_LOG_COLUMNS: Final = ("_id", "number", "date", "duration", "type", "subscription_id")
 
 #: Call states from `TelephonyManager`: 0 idle, 1 ringing, 2 off-hook.
-CALL_STATES: Final = frozenset({0, 1, 2})
+IDLE: Final = 0
+RINGING: Final = 1
+OFFHOOK: Final = 2
+CALL_STATES: Final = frozenset({IDLE, RINGING, OFFHOOK})
 
 # A plausible phone clock: 2001-09-09 .. 2286-11-20, in milliseconds.
 _MIN_EPOCH_MS: Final = 1_000_000_000_000

@@ -1,0 +1,105 @@
+"""Every command line the bridge sends a phone, and the checks read from what they print.
+
+What the bridge sends is fixed text built here from validated values only: `dial_command`
+accepts nothing but the output of `numbers.normalize` (it must fullmatch `numbers.DIALABLE`), and
+the call-log query takes an integer. Nothing a server or person typed reaches the phone's shell
+any other way. `call_log_check` and `input_check` turn a command's output into a `Check`.
+
+Pure: no I/O. Reading the outputs themselves is `parse`'s job.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Final
+
+from softphone.adb import parse
+from softphone.adb.errors import FIX_CALL_LOG_BROKEN, FIX_CALL_LOG_DENIED, FIX_INPUT
+from softphone.masking import mask
+from softphone.numbers import DIALABLE
+
+__all__ = [
+    "CALL_ACTION",
+    "CALL_LOG_PROBE_COMMAND",
+    "CALL_STATE_COMMAND",
+    "CLOCK_COMMAND",
+    "END_CALL_COMMAND",
+    "INPUT_PROBE_COMMAND",
+    "PROPS_COMMAND",
+    "Check",
+    "call_log_check",
+    "call_log_command",
+    "dial_command",
+    "input_check",
+]
+
+CALL_ACTION: Final = "android.intent.action.CALL"
+END_CALL_COMMAND: Final = "input keyevent KEYCODE_ENDCALL"
+CALL_STATE_COMMAND: Final = "dumpsys telephony.registry | grep mCallState"
+CLOCK_COMMAND: Final = "date +%s%3N"
+PROPS_COMMAND: Final = "getprop"
+#: KEYCODE_UNKNOWN (0): injecting it changes nothing on screen, but is refused exactly like
+#: KEYCODE_ENDCALL where `input` is blocked (MIUI, ColorOS), so it tells whether hang-up works.
+INPUT_PROBE_COMMAND: Final = "input keyevent 0"
+_PROJECTION: Final = ":".join(parse.CALL_LOG_COLUMNS)
+#: The real projection with a condition no row meets: proves the columns exist and the
+#: provider lets us in, without reading anybody's calls.
+CALL_LOG_PROBE_COMMAND: Final = (
+    f'content query --uri content://call_log/calls --projection {_PROJECTION} --where "_id<0"'
+)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Check:
+    """One capability: whether it works, and if not, why and what the operator can do."""
+
+    ok: bool
+    reason: str | None = None
+    fix: str | None = None
+
+
+def dial_command(number: str) -> str:
+    """The exact `am start` line for a normalised number; ValueError for anything else."""
+    if type(number) is not str or DIALABLE.fullmatch(number) is None:
+        raise ValueError(
+            f"Refusing to dial {mask(repr(number)[:40])}: only numbers from numbers.normalize "
+            "(an optional + and 2–15 digits) can be dialled."
+        )
+    return f"am start -a {CALL_ACTION} -d tel:{number}"
+
+
+def call_log_command(since_ms: int) -> str:
+    """The call-log query for rows dated at or after `since_ms` (phone clock), newest first.
+
+    Bounded by date rather than LIMIT: Android 11+ refuses `LIMIT` in `--sort`.
+    """
+    if type(since_ms) is not int or since_ms < 0:
+        raise ValueError("since_ms must be a non-negative integer (milliseconds, phone clock)")
+    return (
+        f"content query --uri content://call_log/calls --projection {_PROJECTION} "
+        f'--where "date>={since_ms}" --sort "date DESC"'
+    )
+
+
+def call_log_check(text: str) -> Check:
+    """Whether the call-log probe (`CALL_LOG_PROBE_COMMAND`) got in."""
+    failure = parse.parse_call_log(text).error
+    if failure is None:
+        return Check(True)
+    if failure.kind == "permission_denied":
+        return Check(
+            False,
+            f"The phone refused to show its call log: {failure.message}",
+            FIX_CALL_LOG_DENIED,
+        )
+    return Check(False, f"The call log could not be read: {failure.message}", FIX_CALL_LOG_BROKEN)
+
+
+def input_check(text: str) -> Check:
+    """Whether a key press (`INPUT_PROBE_COMMAND`, `END_CALL_COMMAND`) was allowed."""
+    failure = parse.parse_input(text)
+    if failure is None:
+        return Check(True)
+    if failure.kind == "permission_denied":
+        return Check(False, f"The phone blocks key presses over USB: {failure.message}", FIX_INPUT)
+    return Check(False, f"Key presses over USB failed: {failure.message}", FIX_INPUT)
