@@ -10,8 +10,10 @@ only) and reads checks from the answers, `parse` reads what phones print, `clien
 adbutils, `tracker` follows the device list, `errors` says what went wrong. This module puts
 them together; the names other code used to import from here are re-exported.
 
-Failures are `PhoneError`s (with a `kind` and a `fix` fit for a person) or
-`Check(ok=False, reason, fix)` for capabilities; phone numbers and serials are masked in logs.
+Failures are `PhoneError`s (a `kind` to branch on and a `Problem` to show), `Check(ok=False,
+problem)` for capabilities, and a `Reason` in a `DialResult` for a call that did not start:
+typed values, never sentences (the CLI and the window word them). Phone numbers and serials are
+masked in logs and in every detail taken from the phone.
 
 This module never imports Qt, the CRM client or the call flow; it does not decide what a call's
 outcome was (that is `correlate`), it only reports what the phone said.
@@ -45,18 +47,13 @@ from softphone.adb.commands import (
     dial_command,
     input_check,
 )
-from softphone.adb.errors import (
-    FIX_CALL_LOG_BROKEN,
-    CallLogDenied,
-    ErrorKind,
-    PhoneError,
-    phone_error,
-)
-from softphone.adb.parse import IDLE, OFFHOOK, RINGING
+from softphone.adb.errors import CallLogDenied, ErrorKind, PhoneError, detail_of, phone_error
+from softphone.adb.parse import IDLE, OFFHOOK, RINGING, DeviceState
 from softphone.adb.server import AdbUnavailable, ensure_server, server_address
 from softphone.adb.tracker import DeviceEvent, DeviceTracker, EventKind, device_events, event_kind
 from softphone.masking import mask, mask_device_id
 from softphone.model import CallLogRow
+from softphone.problems import Problem, ProblemKind, Reason
 
 __all__ = [
     "CALL_LOG_PROBE_COMMAND",
@@ -74,6 +71,7 @@ __all__ = [
     "Check",
     "DeviceEvent",
     "DeviceInfo",
+    "DeviceState",
     "DialResult",
     "ErrorKind",
     "EventKind",
@@ -94,11 +92,17 @@ _STATE_POLL_S: Final = 0.1  # how often dial() looks at the call state while the
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class DeviceInfo:
-    """A phone the adb server knows: its serial, adb's state for it, and its model if known."""
+    """A phone the adb server knows: its serial, its state, and its model if known.
+
+    `state` is our fixed vocabulary (`parse.DeviceState`: device, unauthorized, offline,
+    no_permissions, or the passing connecting/authorizing); `detail` is adb's own text when it
+    said more (`no permissions (user in plugdev group; …)`, `recovery`).
+    """
 
     serial: str
-    state: str
+    state: DeviceState
     model: str | None
+    detail: str | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -119,21 +123,31 @@ class Capabilities:
     call_state: int | None = None
 
     @property
-    def problems(self) -> list[Check]:
-        return [check for check in (self.call_log, self.input) if not check.ok]
+    def problems(self) -> list[Problem]:
+        """What is wrong with this phone for our work, most important first."""
+        return [
+            check.problem
+            for check in (self.call_log, self.input)
+            if not check.ok and check.problem is not None
+        ]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class DialResult:
     """What happened when a call was placed.
 
-    `started` is True only once the phone went off-hook; `reason` says why not otherwise.
+    `started` is True only once the phone went off-hook. Otherwise `reason` says why not:
+    PHONE_BUSY (in a call or ringing: `call_state` says which), or DIAL_NOT_STARTED, with
+    `detail` the refusal `am start` printed (masked), or None when Android accepted the intent
+    but the phone stayed idle (a possible emergency number opened the dialer, a dual-SIM chooser
+    waits, the screen is locked…). `output` is what `am start` printed, as it printed it.
     `phone_ms_before` is the phone's clock just before `am start` (the start of the window in
     which the call-log row will be dated), None if the clock could not be read.
     """
 
     started: bool
-    reason: str | None
+    reason: Reason | None
+    detail: str | None
     output: str
     call_state: int
     phone_ms_before: int | None
@@ -183,13 +197,13 @@ class PhoneBridge:
             try:
                 self._server_version = await ensure_server(self.host, self.port)
             except AdbUnavailable as exc:
-                raise PhoneError(str(exc), kind="server", fix=None) from exc
+                raise PhoneError(Problem(ProblemKind.ADB_ERROR, detail_of(exc)), "server") from exc
 
     # -- running blocking work ---------------------------------------------------------------
 
     def _worker(self, serial: str) -> ThreadPoolExecutor:
         if self._closed:
-            raise PhoneError("The phone bridge is closed.", kind="gone")
+            raise _closed()
         worker = self._workers.get(serial)
         if worker is None:
             worker = ThreadPoolExecutor(
@@ -212,14 +226,14 @@ class PhoneBridge:
             return await self._attempt(executor, job)
         except AdbConnectionError as exc:
             raise PhoneError(
-                f"The adb server at {self.host}:{self.port} does not answer.",
-                kind="server",
-                fix="Restart Softphone; if it persists, restart the computer.",
+                Problem(ProblemKind.ADB_ERROR, detail_of(exc)),
+                "server",
+                message=f"no adb server answers at {self.host}:{self.port}: {exc}",
             ) from exc
 
     async def _attempt(self, executor: ThreadPoolExecutor, job: Callable[[Client], T]) -> T:
         if self._closed:
-            raise PhoneError("The phone bridge is closed.", kind="gone")
+            raise _closed()
         loop = asyncio.get_running_loop()
         try:
             # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation that
@@ -242,7 +256,10 @@ class PhoneBridge:
     async def devices(self) -> list[DeviceInfo]:
         """Every phone the server knows, in any state (`device`, `unauthorized`, `offline`…)."""
         lines = await self._run(self._host_worker, lambda c: c.devices_l())
-        return [DeviceInfo(line.serial, line.state, line.tags.get("model")) for line in lines]
+        return [
+            DeviceInfo(line.serial, line.state, line.tags.get("model"), line.detail)
+            for line in lines
+        ]
 
     async def events(
         self, *, poll_interval: float = 2.0, track: bool = True
@@ -265,7 +282,7 @@ class PhoneBridge:
         if tracker is not None:
             self._trackers.add(tracker)
             tracker.start()
-        known: dict[str, str] = {}
+        known: dict[str, DeviceState] = {}
         next_poll = loop.time()
         try:
             while not self._closed:
@@ -307,10 +324,7 @@ class PhoneBridge:
         text = await self._shell(serial, CLOCK_COMMAND)
         value = parse.parse_epoch_ms(text)
         if value is None:
-            raise PhoneError(
-                f"The phone's clock could not be read ({mask(text.strip())[:80]!r}).",
-                kind="unreadable",
-            )
+            raise _unreadable("the phone's clock", text)
         return value
 
     async def call_state(self, serial: str) -> int:
@@ -318,10 +332,7 @@ class PhoneBridge:
         text = await self._shell(serial, CALL_STATE_COMMAND)
         state = parse.parse_call_state(text)
         if state is None:
-            raise PhoneError(
-                f"The phone's call state could not be read ({mask(text.strip())[:120]!r}).",
-                kind="unreadable",
-            )
+            raise _unreadable("the call state", text)
         return state
 
     async def probe(self, serial: str) -> Capabilities:
@@ -363,13 +374,12 @@ class PhoneBridge:
         dialled while the phone is already in a call. After `am start`, the call state is
         watched until off-hook or `start_timeout`; a phone that stays idle did not place the
         call (a possible emergency number opened the dialer, a dual-SIM chooser waits, the
-        screen is locked…), and `started` is False with the reason.
+        screen is locked…), and `started` is False with the reason (`DialResult`).
         """
         command = dial_command(number)
         state = await self.call_state(serial)
         if state != IDLE:
-            busy = "in a call" if state == OFFHOOK else "ringing"
-            return DialResult(False, f"The phone is {busy}: nothing was dialled.", "", state, None)
+            return DialResult(False, Reason.PHONE_BUSY, None, "", state, None)
         try:
             before: int | None = await self.phone_time_ms(serial)
         except PhoneError as exc:
@@ -380,26 +390,21 @@ class PhoneBridge:
         output = await self._shell(serial, command)
         started = parse.parse_am_start(output)
         if not started.accepted:
-            reason = f"Android did not start the call: {started.error}"
-            return DialResult(False, reason, output, await self.call_state(serial), before)
+            state = await self.call_state(serial)
+            detail = detail_of(started.error or "")
+            return DialResult(False, Reason.DIAL_NOT_STARTED, detail, output, state, before)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + start_timeout
         while True:
             state = await self.call_state(serial)
             if state == OFFHOOK:
-                return DialResult(True, None, output, state, before)
+                return DialResult(True, None, None, output, state, before)
             if loop.time() >= deadline:
                 break
             await asyncio.sleep(_STATE_POLL_S)
-        if state == RINGING:
-            reason = "An incoming call is ringing; the outgoing call did not start."
-        else:
-            reason = (
-                f"The phone stayed idle for {start_timeout:g} s after the call was sent: it may "
-                "have opened the dialer instead (numbers that look like emergency numbers), be "
-                "waiting for a SIM choice (set a default SIM for calls), or be locked."
-            )
-        return DialResult(False, reason, output, state, before)
+        # Ringing: an incoming call came first. Idle: Android took the intent but no call began.
+        reason = Reason.PHONE_BUSY if state == RINGING else Reason.DIAL_NOT_STARTED
+        return DialResult(False, reason, None, output, state, before)
 
     async def end_call(self, serial: str) -> Check:
         """Hang up (KEYCODE_ENDCALL). Blocked key injection comes back as a failed Check."""
@@ -416,9 +421,8 @@ class PhoneBridge:
             if parsed.error.kind == "permission_denied":
                 raise CallLogDenied(parsed.error.message)
             raise PhoneError(
-                f"The call log could not be read: {parsed.error.message}",
-                kind="unreadable",
-                fix=FIX_CALL_LOG_BROKEN,
+                Problem(ProblemKind.CALL_LOG_BROKEN, detail_of(parsed.error.message)),
+                "unreadable",
             )
         if parsed.skipped:
             log.info("skipped %d unreadable call-log rows", parsed.skipped)
@@ -436,3 +440,16 @@ class PhoneBridge:
         self._workers.clear()
         for worker in workers:
             worker.shutdown(wait=False, cancel_futures=True)
+
+
+def _closed() -> PhoneError:
+    return PhoneError(Problem(ProblemKind.PHONE_NONE), "gone", message="the phone bridge is closed")
+
+
+def _unreadable(what: str, text: str) -> PhoneError:
+    """The phone answered, but not with anything we can read (not the call log: that has its
+    own problem kinds)."""
+    detail = detail_of(text)
+    return PhoneError(
+        Problem(ProblemKind.ADB_ERROR, detail), "unreadable", message=f"{what}: {detail!r}"
+    )

@@ -14,9 +14,10 @@ import dataclasses
 from typing import Final
 
 from softphone.adb import parse
-from softphone.adb.errors import FIX_CALL_LOG_BROKEN, FIX_CALL_LOG_DENIED, FIX_INPUT
+from softphone.adb.errors import detail_of
 from softphone.masking import mask
 from softphone.numbers import DIALABLE
+from softphone.problems import Problem, ProblemKind
 
 __all__ = [
     "CALL_ACTION",
@@ -51,11 +52,14 @@ CALL_LOG_PROBE_COMMAND: Final = (
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Check:
-    """One capability: whether it works, and if not, why and what the operator can do."""
+    """One capability: whether it works, and if not, the problem (with the phone's words)."""
 
     ok: bool
-    reason: str | None = None
-    fix: str | None = None
+    problem: Problem | None = None
+
+    @classmethod
+    def failed(cls, kind: ProblemKind, detail: str) -> Check:
+        return cls(False, Problem(kind, detail_of(detail)))
 
 
 def dial_command(number: str) -> str:
@@ -82,24 +86,24 @@ def call_log_command(since_ms: int) -> str:
 
 
 def call_log_check(text: str) -> Check:
-    """Whether the call-log probe (`CALL_LOG_PROBE_COMMAND`) got in."""
+    """Whether the call-log probe (`CALL_LOG_PROBE_COMMAND`) got in: CALL_LOG_DENIED when the
+    provider refused the shell user, CALL_LOG_BROKEN for any other failure."""
     failure = parse.parse_call_log(text).error
     if failure is None:
         return Check(True)
     if failure.kind == "permission_denied":
-        return Check(
-            False,
-            f"The phone refused to show its call log: {failure.message}",
-            FIX_CALL_LOG_DENIED,
-        )
-    return Check(False, f"The call log could not be read: {failure.message}", FIX_CALL_LOG_BROKEN)
+        return Check.failed(ProblemKind.CALL_LOG_DENIED, failure.message)
+    return Check.failed(ProblemKind.CALL_LOG_BROKEN, failure.message)
 
 
 def input_check(text: str) -> Check:
-    """Whether a key press (`INPUT_PROBE_COMMAND`, `END_CALL_COMMAND`) was allowed."""
+    """Whether a key press (`INPUT_PROBE_COMMAND`, `END_CALL_COMMAND`) was allowed.
+
+    Any refusal is INPUT_BLOCKED, with the phone's line as the detail: the MIUI/ColorOS
+    `SecurityException … INJECT_EVENTS` is the one seen in the field, and whatever else stops
+    `input` stops the hang-up just the same.
+    """
     failure = parse.parse_input(text)
     if failure is None:
         return Check(True)
-    if failure.kind == "permission_denied":
-        return Check(False, f"The phone blocks key presses over USB: {failure.message}", FIX_INPUT)
-    return Check(False, f"Key presses over USB failed: {failure.message}", FIX_INPUT)
+    return Check.failed(ProblemKind.INPUT_BLOCKED, failure.message)

@@ -1,8 +1,11 @@
 """What can go wrong talking to a phone: `PhoneError`, and adbutils' refusals read as one.
 
-`phone_error` reads what adbutils or the adb server said (an exception and its text) and says
-which `kind` of failure it is: gone, offline, unauthorized, no_permissions, timeout, server,
-unreadable or adb. Callers branch on the kind.
+A `PhoneError` carries a `kind` (gone, offline, unauthorized, no_permissions, timeout, server,
+unreadable or adb), which callers branch on, and a `softphone.problems.Problem`, which the CLI
+and the window word for the operator. `str(err)` is a short English line for logs and
+developers, never for a person: nothing in this package writes sentences for the operator.
+
+`phone_error` reads what adbutils or the adb server said (an exception and its text).
 """
 
 from __future__ import annotations
@@ -11,91 +14,81 @@ import socket
 from typing import Final, Literal
 
 from softphone.masking import mask
+from softphone.problems import Problem, ProblemKind
 
-__all__ = ["CallLogDenied", "ErrorKind", "PhoneError", "phone_error"]
+__all__ = ["CallLogDenied", "ErrorKind", "PhoneError", "detail_of", "phone_error"]
 
 ErrorKind = Literal[
     "gone", "offline", "unauthorized", "no_permissions", "timeout", "server", "unreadable", "adb"
 ]
 
-FIX_GONE: Final = (
-    "Connect the phone with a data USB cable (not a charge-only one) and turn on USB debugging "
-    "in Developer options."
-)
-FIX_OFFLINE: Final = (
-    "Unplug the USB cable and plug it in again; if the phone stays offline, restart it."
-)
-FIX_UNAUTHORIZED: Final = (
-    "Unlock the phone and tap Allow on the “Allow USB debugging?” prompt (tick “Always allow "
-    "from this computer”). No prompt? Replug the cable, or revoke USB debugging authorisations "
-    "in Developer options and replug."
-)
-FIX_NO_PERMISSIONS: Final = (
-    "This computer's user may not open the phone's USB device: on Linux add a udev rule for "
-    "the phone (package android-sdk-platform-tools-common) and join the plugdev group."
-)
-FIX_TIMEOUT: Final = "The phone did not answer in time: unlock it, then try again."
-FIX_INPUT: Final = (
-    "Turn on Developer options → “USB debugging (Security settings)” on the phone "
-    "(Xiaomi/Redmi/POCO and some OPPO/realme phones), then reconnect the cable."
-)
-FIX_CALL_LOG_DENIED: Final = (
-    "This phone's software does not let USB debugging read the call log, so call results will "
-    "be reported as unknown. Update the phone's software, or use another phone."
-)
-FIX_CALL_LOG_BROKEN: Final = (
-    "The phone could not answer a call-log query: restart the phone; if it persists, send a "
-    "support bundle."
-)
+#: The problem each kind of failure is, where the kind alone says it (`unreadable` depends on
+#: what could not be read: the call log is CALL_LOG_BROKEN, anything else ADB_ERROR).
+PROBLEM_OF_KIND: Final[dict[ErrorKind, ProblemKind]] = {
+    "gone": ProblemKind.PHONE_NONE,
+    "offline": ProblemKind.PHONE_OFFLINE,
+    "unauthorized": ProblemKind.PHONE_UNAUTHORIZED,
+    "no_permissions": ProblemKind.PHONE_NO_PERMISSIONS,
+    "timeout": ProblemKind.PHONE_TIMEOUT,
+    "server": ProblemKind.ADB_ERROR,
+    "unreadable": ProblemKind.ADB_ERROR,
+    "adb": ProblemKind.ADB_ERROR,
+}
+
+_DETAIL_CHARS: Final = 300
+
+
+def detail_of(text: object) -> str | None:
+    """Outside words fit to travel as a Problem's detail: masked, trimmed, None when empty."""
+    shown = mask(str(text)).strip()[:_DETAIL_CHARS]
+    return shown or None
 
 
 class PhoneError(RuntimeError):
-    """The phone could not be reached or did not answer: `str(err)` and `fix` are for a person.
+    """The phone could not be reached or did not answer.
 
-    `kind` says which: gone, offline, unauthorized, no_permissions, timeout, server, unreadable
-    (it answered something we cannot read) or adb (any other refusal by the adb server).
+    `kind` says which way (see `ErrorKind`; `unreadable`: it answered something we cannot
+    read, `adb`: any other refusal by the adb server); `problem` is what to tell the operator.
     """
 
-    def __init__(self, message: str, *, kind: ErrorKind, fix: str | None = None) -> None:
+    def __init__(self, problem: Problem, kind: ErrorKind, *, message: str | None = None) -> None:
+        if message is None:
+            message = kind if problem.detail is None else f"{kind}: {problem.detail}"
         super().__init__(message)
+        self.problem = problem
         self.kind: ErrorKind = kind
-        self.fix = fix
 
 
 class CallLogDenied(PhoneError):
     """The call-log provider refused to answer (a permission denial): results become unknown."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, detail: str) -> None:
         super().__init__(
-            f"The phone refused to show its call log: {reason}",
-            kind="unreadable",
-            fix=FIX_CALL_LOG_DENIED,
+            Problem(ProblemKind.CALL_LOG_DENIED, detail_of(detail)),
+            "unreadable",
+            message=f"call log denied: {detail_of(detail)}",
         )
-        self.reason = reason
+
+
+def _error(kind: ErrorKind, detail: str | None) -> PhoneError:
+    return PhoneError(Problem(PROBLEM_OF_KIND[kind], detail), kind)
 
 
 def phone_error(exc: BaseException) -> PhoneError:
-    """A person's sentence for what adbutils or the adb server said."""
-    if isinstance(exc, TimeoutError | socket.timeout) or "timeout" in type(exc).__name__.lower():
-        return PhoneError("The phone did not answer in time.", kind="timeout", fix=FIX_TIMEOUT)
+    """What adbutils or the adb server said, as a PhoneError of the right kind."""
     text = str(exc)
+    detail = detail_of(text)
+    if isinstance(exc, TimeoutError | socket.timeout) or "timeout" in type(exc).__name__.lower():
+        return _error("timeout", detail)
     lowered = text.lower()
     if "unauthorized" in lowered:
-        return PhoneError(
-            "The phone has not allowed USB debugging from this computer yet.",
-            kind="unauthorized",
-            fix=FIX_UNAUTHORIZED,
-        )
+        return _error("unauthorized", detail)
     if "offline" in lowered:
-        return PhoneError("The phone is offline.", kind="offline", fix=FIX_OFFLINE)
+        return _error("offline", detail)
     if "permission" in lowered:
-        return PhoneError(
-            "This computer may not open the phone's USB connection.",
-            kind="no_permissions",
-            fix=FIX_NO_PERMISSIONS,
-        )
+        return _error("no_permissions", detail)
     if "not found" in lowered or "no devices" in lowered or "closed" in lowered:
-        return PhoneError("The phone is not connected.", kind="gone", fix=FIX_GONE)
+        return _error("gone", detail)
     if isinstance(exc, EOFError | OSError):
-        return PhoneError("The connection to the phone was lost.", kind="offline", fix=FIX_OFFLINE)
-    return PhoneError(f"adb refused the request: {mask(text)[:300]}", kind="adb", fix=FIX_OFFLINE)
+        return _error("offline", detail or type(exc).__name__)
+    return _error("adb", detail)

@@ -24,9 +24,11 @@ __all__ = [
     "RINGING",
     "AmStartResult",
     "DeviceLine",
+    "DeviceState",
     "ParsedCallLog",
     "ShellFailure",
     "detect_failure",
+    "device_state",
     "parse_am_start",
     "parse_call_log",
     "parse_call_state",
@@ -86,13 +88,25 @@ class AmStartResult:
     warning: str | None = None
 
 
+#: A device's state in our fixed vocabulary (`device_state`): the four that matter, and the two
+#: passing states adb shows while a phone connects.
+DeviceState = Literal[
+    "device", "unauthorized", "offline", "no_permissions", "connecting", "authorizing"
+]
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class DeviceLine:
-    """One line of `adb devices` / `adb devices -l` / track-devices."""
+    """One line of `adb devices` / `adb devices -l` / track-devices.
+
+    `state` is normalised (`device_state`); `detail` keeps adb's own text when it said more
+    than the state (`no permissions (user in plugdev group; …)`, `recovery`).
+    """
 
     serial: str
-    state: str
+    state: DeviceState
     tags: dict[str, str] = dataclasses.field(default_factory=dict)
+    detail: str | None = None
 
 
 def _lines(text: object) -> list[str]:
@@ -335,13 +349,36 @@ def parse_epoch_ms(text: object) -> int | None:
 
 
 _TAG: Final = re.compile(r"^([a-z_]+):(\S*)$")
+_PASSING: Final[dict[str, DeviceState]] = {
+    "device": "device",
+    "unauthorized": "unauthorized",
+    "offline": "offline",
+    "connecting": "connecting",
+    "authorizing": "authorizing",
+}
+
+
+def device_state(raw: str) -> DeviceState:
+    """adb's state text in our vocabulary.
+
+    `no permissions (…); see [http://…]` (Linux udev) is `no_permissions`, whatever adb adds in
+    the brackets; `bootloader`, `recovery`, `sideload`, `rescue`, `host`, `detached` and any state
+    a future adb invents are `offline`: the phone is there but cannot take calls.
+    """
+    text = raw.strip()
+    if text in _PASSING:
+        return _PASSING[text]
+    if "permission" in text.lower():
+        return "no_permissions"
+    return "offline"
 
 
 def parse_devices(text: object) -> list[DeviceLine]:
     """`adb devices[-l]` or track-devices text as device lines; headers and noise are skipped.
 
     The state may contain spaces (`no permissions (…); see [http://…]`): it is everything
-    between the serial and the trailing `key:value` tags of `-l`.
+    between the serial and the trailing `key:value` tags of `-l`. It is normalised
+    (`device_state`); adb's text is kept as `detail` when it differs.
     """
     devices: list[DeviceLine] = []
     for line in _lines(text):
@@ -357,9 +394,11 @@ def parse_devices(text: object) -> list[DeviceLine]:
         while words and (tag := _TAG.match(words[-1])) is not None:
             tags.setdefault(tag.group(1), tag.group(2))
             words.pop()
-        state = " ".join(words)
-        if serial and state:
-            devices.append(DeviceLine(serial, state, dict(reversed(tags.items()))))
+        raw = " ".join(words)
+        if serial and raw:
+            state = device_state(raw)
+            detail = None if raw == state else raw[:300]
+            devices.append(DeviceLine(serial, state, dict(reversed(tags.items())), detail))
     return devices
 
 

@@ -35,27 +35,34 @@ EventKind = Literal["attached", "detached", "unauthorized", "offline", "no_permi
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class DeviceEvent:
-    """A phone appeared, went away or changed state (`state` is adb's word; `absent` if gone)."""
+    """A phone appeared, went away or changed state (`state`: `parse.DeviceState`, or `absent`)."""
 
     serial: str
     kind: EventKind
-    state: str
+    state: parse.DeviceState | Literal["absent"]
 
 
 def event_kind(state: str) -> EventKind | None:
-    """The event a device state means; None for passing states (`connecting`, `authorizing`)."""
-    if state == "device":
+    """The event a device state means, from adb's text or our word (`parse.device_state`).
+
+    None for the passing states (`connecting`, `authorizing`); bootloader, recovery and other
+    states where the phone is present but of no use to us are `offline`.
+    """
+    normal = parse.device_state(state)
+    if normal == "device":
         return "attached"
-    if state == "unauthorized":
+    if normal == "unauthorized":
         return "unauthorized"
-    if state in ("connecting", "authorizing"):
-        return None
-    if "permission" in state:
+    if normal == "no_permissions":
         return "no_permissions"
-    return "offline"  # offline, and bootloader/recovery/sideload: present but of no use to us
+    if normal == "offline":
+        return "offline"
+    return None
 
 
-def device_events(known: dict[str, str], seen: list[parse.DeviceLine]) -> list[DeviceEvent]:
+def device_events(
+    known: dict[str, parse.DeviceState], seen: list[parse.DeviceLine]
+) -> list[DeviceEvent]:
     """Events that turn `known` (serial → state) into `seen`; updates `known` in place."""
     events: list[DeviceEvent] = []
     now = {line.serial: line.state for line in seen}

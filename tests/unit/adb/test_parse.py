@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -299,18 +301,51 @@ def test_devices_in_short_long_and_no_permission_forms() -> None:
         ("R58M123ABC", "device"),
         ("127.0.0.1:40001", "unauthorized"),
         ("emulator-5554", "device"),
-        (
-            "1-1.2",
-            "no permissions (user in plugdev group; are your udev rules wrong?); see "
-            "[http://developer.android.com/tools/device.html]",
-        ),
+        ("1-1.2", "no_permissions"),
     ]
+    assert devices[3].detail == (
+        "no permissions (user in plugdev group; are your udev rules wrong?); see "
+        "[http://developer.android.com/tools/device.html]"
+    )
+    assert devices[3].tags == {"usb": "1-1.2", "transport_id": "3"}
+    assert devices[0].detail is None
     assert devices[2].tags == {
         "product": "sdk_phone",
         "model": "Pixel_7",
         "device": "emu64",
         "transport_id": "1",
     }
+
+
+def test_track_devices_no_permissions_line_is_read_as_no_permissions() -> None:
+    text = (
+        "0123456789ABCDEF\tno permissions (user in plugdev group; are your udev rules wrong?); "
+        "see [http://developer.android.com/tools/device.html]\n"
+    )
+    (device,) = parse.parse_devices(text)
+    assert (device.serial, device.state) == ("0123456789ABCDEF", "no_permissions")
+    assert device.detail is not None and device.detail.startswith("no permissions (")
+
+
+@pytest.mark.parametrize(
+    ("raw", "state"),
+    [
+        ("device", "device"),
+        ("unauthorized", "unauthorized"),
+        ("offline", "offline"),
+        ("connecting", "connecting"),
+        ("authorizing", "authorizing"),
+        ("no permissions; see [http://developer.android.com/tools/device.html]", "no_permissions"),
+        ("no permissions (missing udev rules? user is in the plugdev group)", "no_permissions"),
+        ("recovery", "offline"),
+        ("sideload", "offline"),
+        ("bootloader", "offline"),
+        ("detached", "offline"),
+        ("something adb 40 invents", "offline"),
+    ],
+)
+def test_every_adb_state_falls_into_our_fixed_vocabulary(raw: str, state: str) -> None:
+    assert parse.device_state(raw) == state
 
 
 def test_server_version_hex() -> None:
@@ -371,6 +406,7 @@ def test_parsers_never_raise_on_any_text(text: str) -> None:
     parsed = parse.parse_call_log(text)
     assert all(row.date_ms is not None for row in parsed.rows)
     assert parsed.skipped >= 0
+    assert {d.state for d in parse.parse_devices(text)} <= set(get_args(parse.DeviceState))
 
 
 @pytest.mark.parametrize("value", [None, b"Row: 0 _id=1", 42, ["x"]])
