@@ -38,6 +38,7 @@ from softphone.adb.commands import (
     CALL_LOG_PROBE_COMMAND,
     CALL_STATE_COMMAND,
     CLOCK_COMMAND,
+    DEFAULT_CALL_SIM_COMMAND,
     END_CALL_COMMAND,
     INPUT_PROBE_COMMAND,
     PROPS_COMMAND,
@@ -59,6 +60,7 @@ __all__ = [
     "CALL_LOG_PROBE_COMMAND",
     "CALL_STATE_COMMAND",
     "CLOCK_COMMAND",
+    "DEFAULT_CALL_SIM_COMMAND",
     "END_CALL_COMMAND",
     "IDLE",
     "INPUT_PROBE_COMMAND",
@@ -77,7 +79,9 @@ __all__ = [
     "EventKind",
     "PhoneBridge",
     "PhoneError",
+    "ProbeAnswers",
     "call_log_command",
+    "capabilities_from",
     "device_events",
     "dial_command",
     "event_kind",
@@ -121,15 +125,65 @@ class Capabilities:
     #: phone clock − this computer's clock, in ms (call-log dates are in the phone's clock).
     clock_offset_ms: int | None
     call_state: int | None = None
+    #: The default calling SIM's subscription id (asked only with two SIMs or more); None when
+    #: none is set or it is not known (`default_call_sim_known` tells which).
+    default_call_sim: int | None = None
+    default_call_sim_known: bool = False
 
     @property
     def problems(self) -> list[Problem]:
-        """What is wrong with this phone for our work, most important first."""
-        return [
+        """What is wrong with this phone for our work, most important first: no SIM, no
+        default SIM for calls (only when the phone said so), then the call log and key presses.
+        """
+        found: list[Problem] = []
+        if self.sim_count == 0:
+            found.append(Problem(ProblemKind.NO_SIM))
+        elif self.sim_count >= 2 and self.default_call_sim_known and self.default_call_sim is None:
+            found.append(Problem(ProblemKind.NO_DEFAULT_SIM, params={"sims": self.sim_count}))
+        found += [
             check.problem
             for check in (self.call_log, self.input)
             if not check.ok and check.problem is not None
         ]
+        return found
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ProbeAnswers:
+    """What a phone printed for each probe command (`default_call_sim`: None if not asked)."""
+
+    props: str
+    call_log: str
+    input: str
+    call_state: str
+    default_call_sim: str | None = None
+
+
+def capabilities_from(
+    serial: str, answers: ProbeAnswers, clock_offset_ms: int | None
+) -> Capabilities:
+    """The capabilities the probe's answers describe (pure: `PhoneBridge.probe` asks)."""
+    props = parse.parse_getprop(answers.props)
+    sdk = props.get("ro.build.version.sdk", "")
+    default_sim = (
+        parse.DefaultCallSim(known=False)
+        if answers.default_call_sim is None
+        else parse.parse_default_call_sim(answers.default_call_sim)
+    )
+    return Capabilities(
+        serial=serial,
+        model=props.get("ro.product.model") or None,
+        manufacturer=props.get("ro.product.manufacturer") or None,
+        android_release=props.get("ro.build.version.release") or None,
+        sdk=int(sdk) if sdk.isdigit() and len(sdk) < 4 else None,
+        call_log=call_log_check(answers.call_log),
+        input=input_check(answers.input),
+        sim_count=parse.sim_count(props, answers.call_state),
+        clock_offset_ms=clock_offset_ms,
+        call_state=parse.parse_call_state(answers.call_state),
+        default_call_sim=default_sim.subscription_id,
+        default_call_sim_known=default_sim.known,
+    )
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -336,8 +390,12 @@ class PhoneBridge:
         return state
 
     async def probe(self, serial: str) -> Capabilities:
-        """What this phone can do: model and Android version, call log, input, SIMs, clock."""
-        props = parse.parse_getprop(await self._shell(serial, PROPS_COMMAND))
+        """What this phone can do: model and Android version, call log, input, SIMs, clock.
+
+        With two SIMs ready it also asks for the default SIM for calls; a phone that cannot
+        say (no `settings` command) leaves it unknown, which is not reported as a problem.
+        """
+        props_text = await self._shell(serial, PROPS_COMMAND)
         before = time.time()
         try:
             phone_ms: int | None = await self.phone_time_ms(serial)
@@ -347,25 +405,17 @@ class PhoneBridge:
             phone_ms = None
         after = time.time()
         offset = None if phone_ms is None else phone_ms - round((before + after) * 500)
-        call_log = call_log_check(await self._shell(serial, CALL_LOG_PROBE_COMMAND))
-        input_ok = input_check(await self._shell(serial, INPUT_PROBE_COMMAND))
-        state_text = await self._shell(serial, CALL_STATE_COMMAND)
-        sims = parse.sim_count_from_props(props)
-        if sims is None:
-            sims = parse.parse_sim_states(state_text)
-        sdk = props.get("ro.build.version.sdk", "")
-        return Capabilities(
-            serial=serial,
-            model=props.get("ro.product.model") or None,
-            manufacturer=props.get("ro.product.manufacturer") or None,
-            android_release=props.get("ro.build.version.release") or None,
-            sdk=int(sdk) if sdk.isdigit() and len(sdk) < 4 else None,
-            call_log=call_log,
-            input=input_ok,
-            sim_count=sims,
-            clock_offset_ms=offset,
-            call_state=parse.parse_call_state(state_text),
+        answers = ProbeAnswers(
+            props=props_text,
+            call_log=await self._shell(serial, CALL_LOG_PROBE_COMMAND),
+            input=await self._shell(serial, INPUT_PROBE_COMMAND),
+            call_state=await self._shell(serial, CALL_STATE_COMMAND),
         )
+        if parse.sim_count(parse.parse_getprop(props_text), answers.call_state) >= 2:
+            answers = dataclasses.replace(
+                answers, default_call_sim=await self._shell(serial, DEFAULT_CALL_SIM_COMMAND)
+            )
+        return capabilities_from(serial, answers, offset)
 
     async def dial(self, serial: str, number: str, *, start_timeout: float = 5.0) -> DialResult:
         """Place a call to a normalised number and report whether it really started.

@@ -24,6 +24,7 @@ __all__ = [
     "CALL_LOG_PROBE_COMMAND",
     "CALL_STATE_COMMAND",
     "CLOCK_COMMAND",
+    "DEFAULT_CALL_SIM_COMMAND",
     "END_CALL_COMMAND",
     "INPUT_PROBE_COMMAND",
     "PROPS_COMMAND",
@@ -42,6 +43,9 @@ PROPS_COMMAND: Final = "getprop"
 #: KEYCODE_UNKNOWN (0): injecting it changes nothing on screen, but is refused exactly like
 #: KEYCODE_ENDCALL where `input` is blocked (MIUI, ColorOS), so it tells whether hang-up works.
 INPUT_PROBE_COMMAND: Final = "input keyevent 0"
+#: Settings.Global.MULTI_SIM_VOICE_CALL_SUBSCRIPTION, the default SIM for calls (asked only
+#: with two SIMs ready: without a default, Android shows a chooser and the call never starts).
+DEFAULT_CALL_SIM_COMMAND: Final = "settings get global multi_sim_voice_call"
 _PROJECTION: Final = ":".join(parse.CALL_LOG_COLUMNS)
 #: The real projection with a condition no row meets: proves the columns exist and the
 #: provider lets us in, without reading anybody's calls.

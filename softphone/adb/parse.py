@@ -23,6 +23,7 @@ __all__ = [
     "OFFHOOK",
     "RINGING",
     "AmStartResult",
+    "DefaultCallSim",
     "DeviceLine",
     "DeviceState",
     "ParsedCallLog",
@@ -32,11 +33,14 @@ __all__ = [
     "parse_am_start",
     "parse_call_log",
     "parse_call_state",
+    "parse_default_call_sim",
     "parse_devices",
     "parse_epoch_ms",
     "parse_getprop",
     "parse_input",
     "parse_server_version",
+    "parse_sim_states",
+    "sim_count",
     "sim_count_from_props",
 ]
 
@@ -324,6 +328,53 @@ def sim_count_from_props(props: dict[str, str]) -> int | None:
     if states is None:
         return None
     return sum(1 for s in states.split(",") if s.strip().upper() in ("READY", "LOADED"))
+
+
+def sim_count(props: dict[str, str], call_state_text: object) -> int:
+    """SIM cards ready for calls: `gsm.sim.state` when printed, else one per `mCallState` line."""
+    counted = sim_count_from_props(props)
+    return counted if counted is not None else parse_sim_states(call_state_text)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class DefaultCallSim:
+    """What `settings get global multi_sim_voice_call` said about the default SIM for calls.
+
+    `known` is False when the phone could not answer (no `settings` command, an exception, a
+    message instead of a value): nothing can be concluded then. Otherwise `subscription_id` is
+    the default calling SIM's subscription, or None when none is set (Android asks each time).
+    """
+
+    known: bool
+    subscription_id: int | None = None
+
+
+_SUBSCRIPTION_ID: Final = re.compile(r"-?\d{1,10}")
+#: SubscriptionManager.DEFAULT_SUBSCRIPTION_ID: a placeholder for "the default", not a SIM.
+_DEFAULT_SUBSCRIPTION_PLACEHOLDER: Final = 2**31 - 1
+
+
+def parse_default_call_sim(text: object) -> DefaultCallSim:
+    """The default calling SIM from `settings get global multi_sim_voice_call`.
+
+    The setting is Settings.Global.MULTI_SIM_VOICE_CALL_SUBSCRIPTION, a subscription id.
+    `null` (never set), a negative id (SubscriptionManager.INVALID_SUBSCRIPTION_ID, -1: "ask
+    every time") and any other single word that is not a number mean none is set. A failure
+    (`settings: inaccessible or not found`, a Java exception) or a line with spaces (a message,
+    not a value) is unknown.
+    """
+    if detect_failure(text) is not None:
+        return DefaultCallSim(known=False)
+    lines = [line.strip() for line in _lines(text) if line.strip()]
+    if not lines or " " in lines[-1] or "\t" in lines[-1]:
+        return DefaultCallSim(known=False)
+    value = lines[-1]
+    if not _SUBSCRIPTION_ID.fullmatch(value):
+        return DefaultCallSim(known=True)  # `null`, or a word this setting never holds
+    number = int(value)
+    if number < 0 or number >= _DEFAULT_SUBSCRIPTION_PLACEHOLDER:
+        return DefaultCallSim(known=True)
+    return DefaultCallSim(known=True, subscription_id=number)
 
 
 def parse_epoch_ms(text: object) -> int | None:

@@ -21,7 +21,7 @@ from softphone.adb.bridge import (
     PhoneError,
 )
 from softphone.model import CallLogType
-from softphone.problems import ProblemKind, Reason
+from softphone.problems import Problem, ProblemKind, Reason
 from softphone.sim.phone import CallScript, SimPhone
 from tests.support.adb import AdbServer
 
@@ -184,8 +184,14 @@ async def test_dual_sim_call_is_logged_under_the_sim_that_placed_it(
     assert await wait_state(phone_bridge, dual_sim_phone.serial, adb.IDLE) == adb.IDLE
     (row,) = await wait_rows(phone_bridge, dual_sim_phone.serial, result.phone_ms_before)
     assert row.subscription_id == "2"
+    dual_sim_phone.clear_commands()
     capabilities = await phone_bridge.probe(dual_sim_phone.serial)
     assert capabilities.sim_count == 2
+    assert adb.DEFAULT_CALL_SIM_COMMAND in dual_sim_phone.commands()
+    # This phone has a default SIM for calls. A simulated phone that does not know `settings`
+    # yet answers "inaccessible or not found": unknown, which is no problem either.
+    assert capabilities.problems == []
+    assert capabilities.default_call_sim_known == (capabilities.default_call_sim is not None)
 
 
 async def test_possible_emergency_number_is_reported_as_not_started(
@@ -207,6 +213,12 @@ async def test_dual_sim_chooser_is_reported_as_not_started(
     assert not result.started
     assert (result.reason, result.call_state) == (Reason.DIAL_NOT_STARTED, adb.IDLE)
     assert dual_sim_phone.state()["sim_choosers"] == 1
+    capabilities = await phone_bridge.probe(dual_sim_phone.serial)
+    assert capabilities.default_call_sim is None
+    if capabilities.default_call_sim_known:  # a simulated phone that answers `settings get`
+        assert capabilities.problems == [Problem(ProblemKind.NO_DEFAULT_SIM, params={"sims": 2})]
+    else:
+        assert capabilities.problems == []
 
 
 async def test_nothing_is_dialled_while_the_phone_is_in_a_call(

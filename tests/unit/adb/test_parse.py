@@ -365,6 +365,7 @@ _PARSERS = [
     parse.parse_epoch_ms,
     parse.parse_devices,
     parse.parse_server_version,
+    parse.parse_default_call_sim,
     parse.detect_failure,
 ]
 
@@ -407,6 +408,8 @@ def test_parsers_never_raise_on_any_text(text: str) -> None:
     assert all(row.date_ms is not None for row in parsed.rows)
     assert parsed.skipped >= 0
     assert {d.state for d in parse.parse_devices(text)} <= set(get_args(parse.DeviceState))
+    default_sim = parse.parse_default_call_sim(text)
+    assert default_sim.known or default_sim.subscription_id is None
 
 
 @pytest.mark.parametrize("value", [None, b"Row: 0 _id=1", 42, ["x"]])
@@ -417,3 +420,37 @@ def test_parsers_treat_non_text_as_nothing(value: object) -> None:
     assert parse.parse_epoch_ms(value) is None
     assert parse.parse_devices(value) == []
     assert not parse.parse_am_start(value).accepted
+
+
+# -- the default SIM for calls ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "subscription"),
+    [("1\n", 1), ("2\r\n", 2), ("0", 0), (" 17 \n", 17)],
+)
+def test_default_call_sim_is_the_subscription_id_settings_prints(
+    text: str, subscription: int
+) -> None:
+    assert parse.parse_default_call_sim(text) == parse.DefaultCallSim(True, subscription)
+
+
+@pytest.mark.parametrize("text", ["null\n", "-1\n", "-2", "2147483647\n", "abc", "NaN\r\n"])
+def test_default_call_sim_null_negative_or_not_a_number_means_none_is_set(text: str) -> None:
+    assert parse.parse_default_call_sim(text) == parse.DefaultCallSim(True, None)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "/system/bin/sh: settings: inaccessible or not found\n",
+        "",
+        "\n\n",
+        "cmd: Can't find service: settings\n",
+        "Exception occurred while executing 'get':\njava.lang.SecurityException: denied\n",
+        None,
+        b"1",
+    ],
+)
+def test_default_call_sim_the_phone_could_not_tell_is_unknown(text: object) -> None:
+    assert parse.parse_default_call_sim(text) == parse.DefaultCallSim(False, None)
