@@ -42,6 +42,7 @@ from softphone.adb.commands import (
     END_CALL_COMMAND,
     INPUT_PROBE_COMMAND,
     PROPS_COMMAND,
+    TELECOM_COMMAND,
     Check,
     call_log_check,
     call_log_command,
@@ -51,6 +52,7 @@ from softphone.adb.commands import (
 from softphone.adb.errors import CallLogDenied, ErrorKind, PhoneError, detail_of, phone_error
 from softphone.adb.parse import IDLE, OFFHOOK, RINGING, DeviceState
 from softphone.adb.server import AdbUnavailable, ensure_server, server_address
+from softphone.adb.telecom import TelecomCall, parse_telecom_calls
 from softphone.adb.tracker import DeviceEvent, DeviceTracker, EventKind, device_events, event_kind
 from softphone.masking import mask, mask_device_id
 from softphone.model import CallLogRow
@@ -67,6 +69,7 @@ __all__ = [
     "OFFHOOK",
     "PROPS_COMMAND",
     "RINGING",
+    "TELECOM_COMMAND",
     "CallLogDenied",
     "CallLogRow",
     "Capabilities",
@@ -80,6 +83,7 @@ __all__ = [
     "PhoneBridge",
     "PhoneError",
     "ProbeAnswers",
+    "TelecomCall",
     "call_log_command",
     "capabilities_from",
     "device_events",
@@ -477,6 +481,17 @@ class PhoneBridge:
         if parsed.skipped:
             log.info("skipped %d unreadable call-log rows", parsed.skipped)
         return list(parsed.rows)
+
+    async def telecom_calls(self, serial: str) -> list[TelecomCall]:
+        """Telecom's analytics blocks: recent calls and why each ended (`adb.telecom`).
+
+        The output is large (hundreds of KB on a real phone) and read whole. A phone that
+        prints no blocks (they were collected and cleared, or `dumpsys telecom` is missing)
+        gives an empty list: the call log is then all there is.
+        """
+        calls = parse_telecom_calls(await self._shell(serial, TELECOM_COMMAND))
+        log.debug("%s: %d telecom analytics blocks", mask_device_id(serial), len(calls))
+        return calls
 
     # -- the end -----------------------------------------------------------------------------
 

@@ -28,6 +28,7 @@ __all__ = [
     "END_CALL_COMMAND",
     "INPUT_PROBE_COMMAND",
     "PROPS_COMMAND",
+    "TELECOM_COMMAND",
     "Check",
     "call_log_check",
     "call_log_command",
@@ -46,6 +47,9 @@ INPUT_PROBE_COMMAND: Final = "input keyevent 0"
 #: Settings.Global.MULTI_SIM_VOICE_CALL_SUBSCRIPTION, the default SIM for calls (asked only
 #: with two SIMs ready: without a default, Android shows a chooser and the call never starts).
 DEFAULT_CALL_SIM_COMMAND: Final = "settings get global multi_sim_voice_call"
+#: Telecom's state, with its analytics: one block per recent call and why it ended (`telecom`).
+#: Plain: `dumpsys telecom analytics` would print a base64 protobuf instead of the blocks.
+TELECOM_COMMAND: Final = "dumpsys telecom"
 _PROJECTION: Final = ":".join(parse.CALL_LOG_COLUMNS)
 #: The real projection with a condition no row meets: proves the columns exist and the
 #: provider lets us in, without reading anybody's calls.

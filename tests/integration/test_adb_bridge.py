@@ -20,6 +20,7 @@ from softphone.adb.bridge import (
     PhoneBridge,
     PhoneError,
 )
+from softphone.adb.telecom import disconnect_outcome
 from softphone.model import CallLogType
 from softphone.problems import Problem, ProblemKind, Reason
 from softphone.sim.phone import CallScript, SimPhone
@@ -230,6 +231,25 @@ async def test_nothing_is_dialled_while_the_phone_is_in_a_call(
     assert not result.started
     assert (result.reason, result.call_state) == (Reason.PHONE_BUSY, adb.OFFHOOK)
     assert sim_phone.commands() == [adb.CALL_STATE_COMMAND]
+
+
+async def test_telecom_calls_asks_telecom_and_reads_its_analytics_if_it_prints_any(
+    phone_bridge: PhoneBridge, sim_phone: SimPhone
+) -> None:
+    sim_phone.push_scripts(CallScript(ring_s=0.1, outcome="busy"))
+    result = await phone_bridge.dial(sim_phone.serial, NUMBER)
+    assert result.started and result.phone_ms_before is not None
+    assert await wait_state(phone_bridge, sim_phone.serial, adb.IDLE) == adb.IDLE
+    ended_ms = await phone_bridge.phone_time_ms(sim_phone.serial)
+    sim_phone.clear_commands()
+    calls = await phone_bridge.telecom_calls(sim_phone.serial)
+    assert sim_phone.commands() == [adb.TELECOM_COMMAND]
+    # A simulated phone without `dumpsys telecom` prints "Can't find service": no blocks. One
+    # that prints telecom's analytics must show this call as busy.
+    if calls:
+        ours = disconnect_outcome(calls, dial_ms=result.phone_ms_before, end_ms=ended_ms)
+        assert ours is not None
+        assert (ours.direction, ours.code) == ("OUTGOING", "BUSY")
 
 
 # -- exactly what was sent --------------------------------------------------------------------
