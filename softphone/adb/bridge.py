@@ -6,9 +6,10 @@ the adb server's own requests (device lists, track-devices polls) have a worker 
 Every await has a timeout, so a hung phone or server never stalls the event loop's callers.
 
 The package is split by job: `commands` builds every line sent to a phone (from validated values
-only) and reads checks from the answers, `parse` reads what phones print, `client` adjusts
-adbutils, `tracker` follows the device list, `errors` says what went wrong. This module puts
-them together; the names other code used to import from here are re-exported.
+only) and reads checks from the answers, `parse` reads what phones print, `telecom` reads why
+calls ended, `client` adjusts adbutils, `tracker` follows the device list, `errors` says what
+went wrong. This module puts them together; the names other code used to import from here are
+re-exported.
 
 Failures are `PhoneError`s (a `kind` to branch on and a `Problem` to show), `Check(ok=False,
 problem)` for capabilities, and a `Reason` in a `DialResult` for a call that did not start:
