@@ -20,6 +20,7 @@ from softphone.adb.bridge import CallLogDenied, Capabilities, PhoneBridge, Phone
 from softphone.flow import CallLogUnreadable, DialAttempt, PhoneUnavailable
 from softphone.masking import mask_device_id
 from softphone.model import CallLogRow
+from softphone.problems import Problem, ProblemKind
 
 log = logging.getLogger("softphone.adb")
 
@@ -40,7 +41,7 @@ class PhoneStatus:
     """What the operator needs to know about the phone, in one small record."""
 
     serial: str | None = None
-    #: "none", "device", "unauthorized", "offline", "no permissions", "several", "adb_error"
+    #: "none", "device", "unauthorized", "offline", "no_permissions", "several", "adb_error"
     state: str = "none"
     model: str | None = None
     android: str | None = None
@@ -61,9 +62,69 @@ _PROBLEMS = {
     "none": "No phone is attached. Connect the phone with a USB cable and turn on USB debugging.",
     "unauthorized": "The phone asks to allow USB debugging: unlock it and tap Allow.",
     "offline": "The phone is offline: reconnect the cable.",
-    "no permissions": "This computer may not use the phone (USB permissions): see the udev rules.",
+    "no_permissions": "This computer may not use the phone (USB permissions): see the udev rules.",
     "several": "Several phones are attached: choose one in the settings.",
 }
+
+# The bridge's former English sentences (what is wrong, what to do), moved here unchanged when
+# the adb package began to report typed Problems; the CLI/window wording replaces this table.
+_SENTENCES: dict[ProblemKind, tuple[str, str | None]] = {
+    ProblemKind.PHONE_NONE: (
+        "The phone is not connected.",
+        "Connect the phone with a data USB cable (not a charge-only one) and turn on USB "
+        "debugging in Developer options.",
+    ),
+    ProblemKind.PHONE_OFFLINE: (
+        "The phone is offline.",
+        "Unplug the USB cable and plug it in again; if the phone stays offline, restart it.",
+    ),
+    ProblemKind.PHONE_UNAUTHORIZED: (
+        "The phone has not allowed USB debugging from this computer yet.",
+        "Unlock the phone and tap Allow on the “Allow USB debugging?” prompt (tick “Always "
+        "allow from this computer”). No prompt? Replug the cable, or revoke USB debugging "
+        "authorisations in Developer options and replug.",
+    ),
+    ProblemKind.PHONE_NO_PERMISSIONS: (
+        "This computer may not open the phone's USB connection.",
+        "This computer's user may not open the phone's USB device: on Linux add a udev rule "
+        "for the phone (package android-sdk-platform-tools-common) and join the plugdev group.",
+    ),
+    ProblemKind.PHONE_TIMEOUT: (
+        "The phone did not answer in time.",
+        "The phone did not answer in time: unlock it, then try again.",
+    ),
+    ProblemKind.ADB_ERROR: ("adb refused the request.", None),
+    ProblemKind.CALL_LOG_DENIED: (
+        "The phone refused to show its call log.",
+        "This phone's software does not let USB debugging read the call log, so call results "
+        "will be reported as unknown. Update the phone's software, or use another phone.",
+    ),
+    ProblemKind.CALL_LOG_BROKEN: (
+        "The call log could not be read.",
+        "The phone could not answer a call-log query: restart the phone; if it persists, send "
+        "a support bundle.",
+    ),
+    ProblemKind.INPUT_BLOCKED: (
+        "The phone blocks key presses over USB.",
+        "Turn on Developer options → “USB debugging (Security settings)” on the phone "
+        "(Xiaomi/Redmi/POCO and some OPPO/realme phones), then reconnect the cable.",
+    ),
+}
+
+
+def _reason(problem: Problem | None) -> str | None:
+    if problem is None:
+        return None
+    what = _SENTENCES.get(problem.kind, (problem.kind.value, None))[0]
+    return what if problem.detail is None else f"{what} ({problem.detail})"
+
+
+def _fix(problem: Problem | None) -> str | None:
+    return None if problem is None else _SENTENCES.get(problem.kind, ("", None))[1]
+
+
+def _sentence(problem: Problem | None) -> str:
+    return " ".join(part for part in (_reason(problem), _fix(problem)) if part)
 
 
 class DeskPhone:
@@ -111,8 +172,9 @@ class DeskPhone:
             result = await self._bridge.dial(serial, number, start_timeout=self._dial_start_timeout)
         except PhoneError as err:
             self.refresh()
-            raise PhoneUnavailable(str(err)) from err
-        return DialAttempt(result.started, result.reason)
+            raise PhoneUnavailable(_sentence(err.problem)) from err
+        reason = result.reason if result.detail is None else f"{result.reason}: {result.detail}"
+        return DialAttempt(result.started, reason)
 
     async def call_state(self) -> int:
         serial = self._ready_serial()
@@ -120,27 +182,27 @@ class DeskPhone:
             return await self._bridge.call_state(serial)
         except PhoneError as err:
             self.refresh()
-            raise PhoneUnavailable(str(err)) from err
+            raise PhoneUnavailable(_sentence(err.problem)) from err
 
     async def end_call(self) -> str | None:
         serial = self._ready_serial()
         try:
             check = await self._bridge.end_call(serial)
         except PhoneError as err:
-            raise PhoneUnavailable(str(err)) from err
+            raise PhoneUnavailable(_sentence(err.problem)) from err
         if check.ok:
             return None
-        return " ".join(part for part in (check.reason, check.fix) if part)
+        return _sentence(check.problem)
 
     async def call_log_since(self, since_ms: int) -> list[CallLogRow]:
         serial = self._ready_serial()
         try:
             return await self._bridge.call_log_since(serial, since_ms)
         except CallLogDenied as err:
-            raise CallLogUnreadable(str(err)) from err
+            raise CallLogUnreadable(_sentence(err.problem)) from err
         except PhoneError as err:
             self.refresh()
-            raise PhoneUnavailable(str(err)) from err
+            raise PhoneUnavailable(_sentence(err.problem)) from err
 
     # -- watching the devices --------------------------------------------------------------
 
@@ -195,7 +257,8 @@ class DeskPhone:
             await self._bridge.start()
             devices = await self._bridge.devices()
         except Exception as err:  # the adb server is down or cannot start
-            self._set(PhoneStatus(state="adb_error", problem=str(err)))
+            problem = _sentence(err.problem) if isinstance(err, PhoneError) else str(err)
+            self._set(PhoneStatus(state="adb_error", problem=problem))
             return
         attached = tuple(d.serial for d in devices)
         chosen = None
@@ -240,7 +303,10 @@ class DeskPhone:
         except PhoneError as err:
             self._set(
                 PhoneStatus(
-                    serial=chosen.serial, state="offline", problem=str(err), attached=attached
+                    serial=chosen.serial,
+                    state="offline",
+                    problem=_sentence(err.problem),
+                    attached=attached,
                 )
             )
             return
@@ -252,11 +318,11 @@ class DeskPhone:
         serial: str, caps: Capabilities, attached: tuple[str, ...]
     ) -> PhoneStatus:
         def check(c: Any) -> CheckStatus:
-            return CheckStatus(bool(c.ok), c.reason, c.fix)
+            return CheckStatus(bool(c.ok), _reason(c.problem), _fix(c.problem))
 
         problem = None
         if not caps.call_log.ok:
-            problem = " ".join(p for p in (caps.call_log.reason, caps.call_log.fix) if p)
+            problem = _sentence(caps.call_log.problem)
         return PhoneStatus(
             serial=serial,
             state=READY,

@@ -5,11 +5,16 @@ thread per phone (adbutils is not thread-safe, and one phone answers one command
 the adb server's own requests (device lists, track-devices polls) have a worker of their own.
 Every await has a timeout, so a hung phone or server never stalls the event loop's callers.
 
-What the bridge sends is fixed text built here from validated values only: `dial` accepts
-nothing but the output of `numbers.normalize` (it must fullmatch `numbers.DIALABLE`), and the
-call-log query takes an integer. Nothing a server or person typed reaches the phone's shell any
-other way. Failures are `PhoneError`s (with a `kind` and a `fix` fit for a person) or
-`Check(ok=False, reason, fix)` for capabilities; phone numbers and serials are masked in logs.
+The package is split by job: `commands` builds every line sent to a phone (from validated values
+only) and reads checks from the answers, `parse` reads what phones print, `telecom` reads why
+calls ended, `client` adjusts adbutils, `tracker` follows the device list, `errors` says what
+went wrong. This module puts them together; the names other code used to import from here are
+re-exported.
+
+Failures are `PhoneError`s (a `kind` to branch on and a `Problem` to show), `Check(ok=False,
+problem)` for capabilities, and a `Reason` in a `DialResult` for a call that did not start:
+typed values, never sentences (the CLI and the window word them). Phone numbers and serials are
+masked in logs and in every detail taken from the phone.
 
 This module never imports Qt, the CRM client or the call flow; it does not decide what a call's
 outcome was (that is `correlate`), it only reports what the phone said.
@@ -21,41 +26,67 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
-import socket
-import threading
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Final, Literal, TypeVar
+from typing import Final, TypeVar
 
-import adbutils
 from adbutils.errors import AdbConnectionError, AdbError
 
 from softphone.adb import parse
+from softphone.adb.client import Client
+from softphone.adb.commands import (
+    CALL_LOG_PROBE_COMMAND,
+    CALL_STATE_COMMAND,
+    CLOCK_COMMAND,
+    DEFAULT_CALL_SIM_COMMAND,
+    END_CALL_COMMAND,
+    INPUT_PROBE_COMMAND,
+    PROPS_COMMAND,
+    TELECOM_COMMAND,
+    Check,
+    call_log_check,
+    call_log_command,
+    dial_command,
+    input_check,
+)
+from softphone.adb.errors import CallLogDenied, ErrorKind, PhoneError, detail_of, phone_error
+from softphone.adb.parse import IDLE, OFFHOOK, RINGING, DeviceState
 from softphone.adb.server import AdbUnavailable, ensure_server, server_address
+from softphone.adb.telecom import TelecomCall, parse_telecom_calls
+from softphone.adb.tracker import DeviceEvent, DeviceTracker, EventKind, device_events, event_kind
 from softphone.masking import mask, mask_device_id
 from softphone.model import CallLogRow
-from softphone.numbers import DIALABLE
+from softphone.problems import Problem, ProblemKind, Reason
 
 __all__ = [
     "CALL_LOG_PROBE_COMMAND",
     "CALL_STATE_COMMAND",
     "CLOCK_COMMAND",
+    "DEFAULT_CALL_SIM_COMMAND",
     "END_CALL_COMMAND",
     "IDLE",
     "INPUT_PROBE_COMMAND",
     "OFFHOOK",
     "PROPS_COMMAND",
     "RINGING",
+    "TELECOM_COMMAND",
     "CallLogDenied",
+    "CallLogRow",
     "Capabilities",
     "Check",
     "DeviceEvent",
     "DeviceInfo",
+    "DeviceState",
     "DialResult",
+    "ErrorKind",
+    "EventKind",
     "PhoneBridge",
     "PhoneError",
+    "ProbeAnswers",
+    "TelecomCall",
     "call_log_command",
+    "capabilities_from",
     "device_events",
     "dial_command",
     "event_kind",
@@ -65,115 +96,22 @@ log = logging.getLogger("softphone.adb")
 
 T = TypeVar("T")
 
-IDLE: Final = 0
-RINGING: Final = 1
-OFFHOOK: Final = 2
-
-CALL_ACTION: Final = "android.intent.action.CALL"
-END_CALL_COMMAND: Final = "input keyevent KEYCODE_ENDCALL"
-CALL_STATE_COMMAND: Final = "dumpsys telephony.registry | grep mCallState"
-CLOCK_COMMAND: Final = "date +%s%3N"
-PROPS_COMMAND: Final = "getprop"
-#: KEYCODE_UNKNOWN (0): injecting it changes nothing on screen, but is refused exactly like
-#: KEYCODE_ENDCALL where `input` is blocked (MIUI, ColorOS), so it tells whether hang-up works.
-INPUT_PROBE_COMMAND: Final = "input keyevent 0"
-_PROJECTION: Final = ":".join(parse.CALL_LOG_COLUMNS)
-#: The real projection with a condition no row meets: proves the columns exist and the
-#: provider lets us in, without reading anybody's calls.
-CALL_LOG_PROBE_COMMAND: Final = (
-    f'content query --uri content://call_log/calls --projection {_PROJECTION} --where "_id<0"'
-)
-
 _STATE_POLL_S: Final = 0.1  # how often dial() looks at the call state while the call starts
-_TRACK_RETRY_S: Final = 1.0
-_CONNECT_TIMEOUT_S: Final = 3.0  # adbutils' own; the server is local or on a LAN
-
-ErrorKind = Literal[
-    "gone", "offline", "unauthorized", "no_permissions", "timeout", "server", "unreadable", "adb"
-]
-EventKind = Literal["attached", "detached", "unauthorized", "offline", "no_permissions"]
-
-_FIX_GONE: Final = (
-    "Connect the phone with a data USB cable (not a charge-only one) and turn on USB debugging "
-    "in Developer options."
-)
-_FIX_OFFLINE: Final = (
-    "Unplug the USB cable and plug it in again; if the phone stays offline, restart it."
-)
-_FIX_UNAUTHORIZED: Final = (
-    "Unlock the phone and tap Allow on the “Allow USB debugging?” prompt (tick “Always allow "
-    "from this computer”). No prompt? Replug the cable, or revoke USB debugging authorisations "
-    "in Developer options and replug."
-)
-_FIX_NO_PERMISSIONS: Final = (
-    "This computer's user may not open the phone's USB device: on Linux add a udev rule for "
-    "the phone (package android-sdk-platform-tools-common) and join the plugdev group."
-)
-_FIX_TIMEOUT: Final = "The phone did not answer in time: unlock it, then try again."
-_FIX_INPUT: Final = (
-    "Turn on Developer options → “USB debugging (Security settings)” on the phone "
-    "(Xiaomi/Redmi/POCO and some OPPO/realme phones), then reconnect the cable."
-)
-_FIX_CALL_LOG_DENIED: Final = (
-    "This phone's software does not let USB debugging read the call log, so call results will "
-    "be reported as unknown. Update the phone's software, or use another phone."
-)
-_FIX_CALL_LOG_BROKEN: Final = (
-    "The phone could not answer a call-log query: restart the phone; if it persists, send a "
-    "support bundle."
-)
-
-
-class PhoneError(RuntimeError):
-    """The phone could not be reached or did not answer: `str(err)` and `fix` are for a person.
-
-    `kind` says which: gone, offline, unauthorized, no_permissions, timeout, server, unreadable
-    (it answered something we cannot read) or adb (any other refusal by the adb server).
-    """
-
-    def __init__(self, message: str, *, kind: ErrorKind, fix: str | None = None) -> None:
-        super().__init__(message)
-        self.kind: ErrorKind = kind
-        self.fix = fix
-
-
-class CallLogDenied(PhoneError):
-    """The call-log provider refused to answer (a permission denial): results become unknown."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(
-            f"The phone refused to show its call log: {reason}",
-            kind="unreadable",
-            fix=_FIX_CALL_LOG_DENIED,
-        )
-        self.reason = reason
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class DeviceInfo:
-    """A phone the adb server knows: its serial, adb's state for it, and its model if known."""
+    """A phone the adb server knows: its serial, its state, and its model if known.
+
+    `state` is our fixed vocabulary (`parse.DeviceState`: device, unauthorized, offline,
+    no_permissions, or the passing connecting/authorizing); `detail` is adb's own text when it
+    said more (`no permissions (user in plugdev group; …)`, `recovery`).
+    """
 
     serial: str
-    state: str
+    state: DeviceState
     model: str | None
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class DeviceEvent:
-    """A phone appeared, went away or changed state (`state` is adb's word; `absent` if gone)."""
-
-    serial: str
-    kind: EventKind
-    state: str
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class Check:
-    """One capability: whether it works, and if not, why and what the operator can do."""
-
-    ok: bool
-    reason: str | None = None
-    fix: str | None = None
+    detail: str | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -192,241 +130,86 @@ class Capabilities:
     #: phone clock − this computer's clock, in ms (call-log dates are in the phone's clock).
     clock_offset_ms: int | None
     call_state: int | None = None
+    #: The default calling SIM's subscription id (asked only with two SIMs or more); None when
+    #: none is set or it is not known (`default_call_sim_known` tells which).
+    default_call_sim: int | None = None
+    default_call_sim_known: bool = False
 
     @property
-    def problems(self) -> list[Check]:
-        return [check for check in (self.call_log, self.input) if not check.ok]
+    def problems(self) -> list[Problem]:
+        """What is wrong with this phone for our work, most important first: no SIM, no
+        default SIM for calls (only when the phone said so), then the call log and key presses.
+        """
+        found: list[Problem] = []
+        if self.sim_count == 0:
+            found.append(Problem(ProblemKind.NO_SIM))
+        elif self.sim_count >= 2 and self.default_call_sim_known and self.default_call_sim is None:
+            found.append(Problem(ProblemKind.NO_DEFAULT_SIM, params={"sims": self.sim_count}))
+        found += [
+            check.problem
+            for check in (self.call_log, self.input)
+            if not check.ok and check.problem is not None
+        ]
+        return found
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ProbeAnswers:
+    """What a phone printed for each probe command (`default_call_sim`: None if not asked)."""
+
+    props: str
+    call_log: str
+    input: str
+    call_state: str
+    default_call_sim: str | None = None
+
+
+def capabilities_from(
+    serial: str, answers: ProbeAnswers, clock_offset_ms: int | None
+) -> Capabilities:
+    """The capabilities the probe's answers describe (pure: `PhoneBridge.probe` asks)."""
+    props = parse.parse_getprop(answers.props)
+    sdk = props.get("ro.build.version.sdk", "")
+    default_sim = (
+        parse.DefaultCallSim(known=False)
+        if answers.default_call_sim is None
+        else parse.parse_default_call_sim(answers.default_call_sim)
+    )
+    return Capabilities(
+        serial=serial,
+        model=props.get("ro.product.model") or None,
+        manufacturer=props.get("ro.product.manufacturer") or None,
+        android_release=props.get("ro.build.version.release") or None,
+        sdk=int(sdk) if sdk.isdigit() and len(sdk) < 4 else None,
+        call_log=call_log_check(answers.call_log),
+        input=input_check(answers.input),
+        sim_count=parse.sim_count(props, answers.call_state),
+        clock_offset_ms=clock_offset_ms,
+        call_state=parse.parse_call_state(answers.call_state),
+        default_call_sim=default_sim.subscription_id,
+        default_call_sim_known=default_sim.known,
+    )
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class DialResult:
     """What happened when a call was placed.
 
-    `started` is True only once the phone went off-hook; `reason` says why not otherwise.
+    `started` is True only once the phone went off-hook. Otherwise `reason` says why not:
+    PHONE_BUSY (in a call or ringing: `call_state` says which), or DIAL_NOT_STARTED, with
+    `detail` the refusal `am start` printed (masked), or None when Android accepted the intent
+    but the phone stayed idle (a possible emergency number opened the dialer, a dual-SIM chooser
+    waits, the screen is locked…). `output` is what `am start` printed, as it printed it.
     `phone_ms_before` is the phone's clock just before `am start` (the start of the window in
     which the call-log row will be dated), None if the clock could not be read.
     """
 
     started: bool
-    reason: str | None
+    reason: Reason | None
+    detail: str | None
     output: str
     call_state: int
     phone_ms_before: int | None
-
-
-def dial_command(number: str) -> str:
-    """The exact `am start` line for a normalised number; ValueError for anything else."""
-    if type(number) is not str or DIALABLE.fullmatch(number) is None:
-        raise ValueError(
-            f"Refusing to dial {mask(repr(number)[:40])}: only numbers from numbers.normalize "
-            "(an optional + and 2–15 digits) can be dialled."
-        )
-    return f"am start -a {CALL_ACTION} -d tel:{number}"
-
-
-def call_log_command(since_ms: int) -> str:
-    """The call-log query for rows dated at or after `since_ms` (phone clock), newest first.
-
-    Bounded by date rather than LIMIT: Android 11+ refuses `LIMIT` in `--sort`.
-    """
-    if type(since_ms) is not int or since_ms < 0:
-        raise ValueError("since_ms must be a non-negative integer (milliseconds, phone clock)")
-    return (
-        f"content query --uri content://call_log/calls --projection {_PROJECTION} "
-        f'--where "date>={since_ms}" --sort "date DESC"'
-    )
-
-
-def event_kind(state: str) -> EventKind | None:
-    """The event a device state means; None for passing states (`connecting`, `authorizing`)."""
-    if state == "device":
-        return "attached"
-    if state == "unauthorized":
-        return "unauthorized"
-    if state in ("connecting", "authorizing"):
-        return None
-    if "permission" in state:
-        return "no_permissions"
-    return "offline"  # offline, and bootloader/recovery/sideload: present but of no use to us
-
-
-def device_events(known: dict[str, str], seen: list[parse.DeviceLine]) -> list[DeviceEvent]:
-    """Events that turn `known` (serial → state) into `seen`; updates `known` in place."""
-    events: list[DeviceEvent] = []
-    now = {line.serial: line.state for line in seen}
-    for serial in [s for s in known if s not in now]:
-        del known[serial]
-        events.append(DeviceEvent(serial, "detached", "absent"))
-    for serial, state in now.items():
-        if known.get(serial) == state:
-            continue
-        kind = event_kind(state)
-        if kind is None:
-            continue
-        known[serial] = state
-        events.append(DeviceEvent(serial, kind, state))
-    return events
-
-
-def _phone_error(exc: BaseException) -> PhoneError:
-    """A person's sentence for what adbutils or the adb server said."""
-    if isinstance(exc, TimeoutError | socket.timeout) or "timeout" in type(exc).__name__.lower():
-        return PhoneError("The phone did not answer in time.", kind="timeout", fix=_FIX_TIMEOUT)
-    text = str(exc)
-    lowered = text.lower()
-    if "unauthorized" in lowered:
-        return PhoneError(
-            "The phone has not allowed USB debugging from this computer yet.",
-            kind="unauthorized",
-            fix=_FIX_UNAUTHORIZED,
-        )
-    if "offline" in lowered:
-        return PhoneError("The phone is offline.", kind="offline", fix=_FIX_OFFLINE)
-    if "permission" in lowered:
-        return PhoneError(
-            "This computer may not open the phone's USB connection.",
-            kind="no_permissions",
-            fix=_FIX_NO_PERMISSIONS,
-        )
-    if "not found" in lowered or "no devices" in lowered or "closed" in lowered:
-        return PhoneError("The phone is not connected.", kind="gone", fix=_FIX_GONE)
-    if isinstance(exc, EOFError | OSError):
-        return PhoneError("The connection to the phone was lost.", kind="offline", fix=_FIX_OFFLINE)
-    return PhoneError(f"adb refused the request: {mask(text)[:300]}", kind="adb", fix=_FIX_OFFLINE)
-
-
-class _Connection(adbutils.AdbConnection):  # type: ignore[misc]
-    """adbutils' connection without its fallback of running a bare `adb start-server`.
-
-    That fallback starts a server on the default port, not the one this bridge uses (the
-    bridge restarts the right server itself, `ensure_server`); and adbutils leaves the socket
-    of a refused connection open.
-    """
-
-    def __init__(self, host: str, port: int) -> None:
-        self._address = (host, port)
-        super().__init__(host, port)
-
-    def _safe_connect(self) -> socket.socket:
-        try:
-            return socket.create_connection(self._address, timeout=_CONNECT_TIMEOUT_S)
-        except OSError as exc:  # refused, unreachable, or no answer in time: nothing was sent
-            raise AdbConnectionError(f"connect to adb server failed: {exc}") from exc
-
-
-class _Client(adbutils.AdbClient):  # type: ignore[misc]
-    """An AdbClient on our address that never starts servers and remembers the server version.
-
-    adbutils asks for the version before every shell by serial (a second connection each time);
-    a server keeps its version for life, and a restarted one gets a fresh `_Client`.
-    """
-
-    def __init__(self, host: str, port: int, timeout: float) -> None:
-        super().__init__(host=host, port=port, socket_timeout=timeout)
-        self._timeout = timeout
-        self._version: int | None = None
-        self._local = threading.local()
-
-    def make_connection(self, timeout: float | None = None) -> Any:
-        connection = _Connection(self.host, self.port)
-        connection.conn.settimeout(timeout or self._timeout)
-        opened: list[Any] | None = getattr(self._local, "opened", None)
-        if opened is not None:
-            opened.append(connection)
-        return connection
-
-    @contextlib.contextmanager
-    def _closing_all(self) -> Iterator[None]:
-        """Close every connection opened inside: adbutils leaks the one whose OKAY check fails
-        (an unauthorised or missing phone), which would pile up as open sockets."""
-        self._local.opened = []
-        try:
-            yield
-        finally:
-            for connection in self._local.opened:
-                connection.close()
-            self._local.opened = None
-
-    def make_blocking_connection(self) -> Any:
-        """For track-devices, which waits for news as long as it must."""
-        connection = _Connection(self.host, self.port)
-        connection.conn.settimeout(None)
-        return connection
-
-    def server_version(self) -> int:
-        if self._version is None:
-            self._version = int(super().server_version())
-        return self._version
-
-    def devices_l(self) -> list[parse.DeviceLine]:
-        with self.make_connection() as connection:
-            connection.send_command("host:devices-l")
-            connection.check_okay()
-            return parse.parse_devices(connection.read_string_block())
-
-    def shell(self, serial: str, command: str) -> str:
-        with self._closing_all():
-            device = adbutils.AdbDevice(self, serial=serial)
-            raw = device.shell(command, timeout=self._timeout, encoding=None)
-        return bytes(raw).decode("utf-8", "replace")
-
-
-class _Tracker:
-    """`host:track-devices` in a thread of its own, reconnecting after the server drops it.
-
-    Each snapshot is handed to `deliver` (called in the tracker thread); `generation` counts
-    them, so a poll that ran while the tracker spoke can be recognised as possibly stale.
-    """
-
-    def __init__(
-        self, client: _Client, deliver: Callable[[list[parse.DeviceLine]], None], name: str
-    ) -> None:
-        self._client = client
-        self._deliver = deliver
-        self._stopping = threading.Event()
-        self._lock = threading.Lock()
-        self._connection: Any = None
-        self.generation = 0
-        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stopping.set()
-        with self._lock:
-            connection = self._connection
-        if connection is not None:
-            # shutdown (not close) is what wakes a thread blocked in recv on this socket.
-            with contextlib.suppress(OSError, AdbError):
-                connection.conn.shutdown(socket.SHUT_RDWR)
-
-    def _run(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                self._follow()
-            except (AdbError, OSError, EOFError, ValueError, RuntimeError) as exc:
-                if not self._stopping.is_set():
-                    log.info("track-devices stopped (%s); retrying", mask(exc))
-            self._stopping.wait(_TRACK_RETRY_S)
-
-    def _follow(self) -> None:
-        connection = self._client.make_blocking_connection()
-        with self._lock:
-            self._connection = connection
-        try:
-            if self._stopping.is_set():
-                return
-            connection.send_command("host:track-devices")
-            connection.check_okay()
-            while not self._stopping.is_set():
-                text = connection.read_string_block()
-                self.generation += 1
-                self._deliver(parse.parse_devices(text))
-        finally:
-            with self._lock:
-                self._connection = None
-            connection.close()
 
 
 class PhoneBridge:
@@ -442,10 +225,10 @@ class PhoneBridge:
         self.host = host
         self.port = port
         self.command_timeout = command_timeout
-        self._client = _Client(host, port, command_timeout)
+        self._client = Client(host, port, command_timeout)
         self._workers: dict[str, ThreadPoolExecutor] = {}
         self._host_worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="adb-host")
-        self._trackers: set[_Tracker] = set()
+        self._trackers: set[DeviceTracker] = set()
         self._server_version: str | None = None
         self._start_lock = asyncio.Lock()
         self._closed = False
@@ -469,17 +252,17 @@ class PhoneBridge:
         log.info("the adb server at %s:%d is gone; starting it again", self.host, self.port)
         async with self._start_lock:
             self._server_version = None
-            self._client = _Client(self.host, self.port, self.command_timeout)
+            self._client = Client(self.host, self.port, self.command_timeout)
             try:
                 self._server_version = await ensure_server(self.host, self.port)
             except AdbUnavailable as exc:
-                raise PhoneError(str(exc), kind="server", fix=None) from exc
+                raise PhoneError(Problem(ProblemKind.ADB_ERROR, detail_of(exc)), "server") from exc
 
     # -- running blocking work ---------------------------------------------------------------
 
     def _worker(self, serial: str) -> ThreadPoolExecutor:
         if self._closed:
-            raise PhoneError("The phone bridge is closed.", kind="gone")
+            raise _closed()
         worker = self._workers.get(serial)
         if worker is None:
             worker = ThreadPoolExecutor(
@@ -488,7 +271,7 @@ class PhoneBridge:
             self._workers[serial] = worker
         return worker
 
-    async def _run(self, executor: ThreadPoolExecutor, job: Callable[[_Client], T]) -> T:
+    async def _run(self, executor: ThreadPoolExecutor, job: Callable[[Client], T]) -> T:
         """`job(client)` in `executor`, under a timeout, with adb's failures as PhoneErrors.
 
         A refused connection to the server means nothing was sent: the server is started again
@@ -502,14 +285,14 @@ class PhoneBridge:
             return await self._attempt(executor, job)
         except AdbConnectionError as exc:
             raise PhoneError(
-                f"The adb server at {self.host}:{self.port} does not answer.",
-                kind="server",
-                fix="Restart Softphone; if it persists, restart the computer.",
+                Problem(ProblemKind.ADB_ERROR, detail_of(exc)),
+                "server",
+                message=f"no adb server answers at {self.host}:{self.port}: {exc}",
             ) from exc
 
-    async def _attempt(self, executor: ThreadPoolExecutor, job: Callable[[_Client], T]) -> T:
+    async def _attempt(self, executor: ThreadPoolExecutor, job: Callable[[Client], T]) -> T:
         if self._closed:
-            raise PhoneError("The phone bridge is closed.", kind="gone")
+            raise _closed()
         loop = asyncio.get_running_loop()
         try:
             # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation that
@@ -519,7 +302,7 @@ class PhoneBridge:
         except AdbConnectionError:
             raise
         except (AdbError, OSError, EOFError, TimeoutError) as exc:
-            raise _phone_error(exc) from exc
+            raise phone_error(exc) from exc
 
     async def _shell(self, serial: str, command: str) -> str:
         log.debug("%s ← %s", mask_device_id(serial), mask(command))
@@ -532,7 +315,10 @@ class PhoneBridge:
     async def devices(self) -> list[DeviceInfo]:
         """Every phone the server knows, in any state (`device`, `unauthorized`, `offline`…)."""
         lines = await self._run(self._host_worker, lambda c: c.devices_l())
-        return [DeviceInfo(line.serial, line.state, line.tags.get("model")) for line in lines]
+        return [
+            DeviceInfo(line.serial, line.state, line.tags.get("model"), line.detail)
+            for line in lines
+        ]
 
     async def events(
         self, *, poll_interval: float = 2.0, track: bool = True
@@ -551,11 +337,11 @@ class PhoneBridge:
             with contextlib.suppress(RuntimeError):  # the loop is gone: nobody is listening
                 loop.call_soon_threadsafe(snapshots.put_nowait, lines)
 
-        tracker = _Tracker(self._client, deliver, name="adb-track-devices") if track else None
+        tracker = DeviceTracker(self._client, deliver, name="adb-track-devices") if track else None
         if tracker is not None:
             self._trackers.add(tracker)
             tracker.start()
-        known: dict[str, str] = {}
+        known: dict[str, DeviceState] = {}
         next_poll = loop.time()
         try:
             while not self._closed:
@@ -578,7 +364,7 @@ class PhoneBridge:
                 tracker.stop()
                 self._trackers.discard(tracker)
 
-    async def _poll(self, tracker: _Tracker | None) -> list[parse.DeviceLine] | None:
+    async def _poll(self, tracker: DeviceTracker | None) -> list[parse.DeviceLine] | None:
         """The device list, or None when track-devices spoke meanwhile (it is fresher)."""
         generation = tracker.generation if tracker is not None else 0
         try:
@@ -597,10 +383,7 @@ class PhoneBridge:
         text = await self._shell(serial, CLOCK_COMMAND)
         value = parse.parse_epoch_ms(text)
         if value is None:
-            raise PhoneError(
-                f"The phone's clock could not be read ({mask(text.strip())[:80]!r}).",
-                kind="unreadable",
-            )
+            raise _unreadable("the phone's clock", text)
         return value
 
     async def call_state(self, serial: str) -> int:
@@ -608,15 +391,16 @@ class PhoneBridge:
         text = await self._shell(serial, CALL_STATE_COMMAND)
         state = parse.parse_call_state(text)
         if state is None:
-            raise PhoneError(
-                f"The phone's call state could not be read ({mask(text.strip())[:120]!r}).",
-                kind="unreadable",
-            )
+            raise _unreadable("the call state", text)
         return state
 
     async def probe(self, serial: str) -> Capabilities:
-        """What this phone can do: model and Android version, call log, input, SIMs, clock."""
-        props = parse.parse_getprop(await self._shell(serial, PROPS_COMMAND))
+        """What this phone can do: model and Android version, call log, input, SIMs, clock.
+
+        With two SIMs ready it also asks for the default SIM for calls; a phone that cannot
+        say (no `settings` command) leaves it unknown, which is not reported as a problem.
+        """
+        props_text = await self._shell(serial, PROPS_COMMAND)
         before = time.time()
         try:
             phone_ms: int | None = await self.phone_time_ms(serial)
@@ -626,51 +410,17 @@ class PhoneBridge:
             phone_ms = None
         after = time.time()
         offset = None if phone_ms is None else phone_ms - round((before + after) * 500)
-        call_log = self._call_log_check(await self._shell(serial, CALL_LOG_PROBE_COMMAND))
-        input_check = self._input_check(await self._shell(serial, INPUT_PROBE_COMMAND))
-        state_text = await self._shell(serial, CALL_STATE_COMMAND)
-        sims = parse.sim_count_from_props(props)
-        if sims is None:
-            sims = parse.parse_sim_states(state_text)
-        sdk = props.get("ro.build.version.sdk", "")
-        return Capabilities(
-            serial=serial,
-            model=props.get("ro.product.model") or None,
-            manufacturer=props.get("ro.product.manufacturer") or None,
-            android_release=props.get("ro.build.version.release") or None,
-            sdk=int(sdk) if sdk.isdigit() and len(sdk) < 4 else None,
-            call_log=call_log,
-            input=input_check,
-            sim_count=sims,
-            clock_offset_ms=offset,
-            call_state=parse.parse_call_state(state_text),
+        answers = ProbeAnswers(
+            props=props_text,
+            call_log=await self._shell(serial, CALL_LOG_PROBE_COMMAND),
+            input=await self._shell(serial, INPUT_PROBE_COMMAND),
+            call_state=await self._shell(serial, CALL_STATE_COMMAND),
         )
-
-    @staticmethod
-    def _call_log_check(text: str) -> Check:
-        failure = parse.parse_call_log(text).error
-        if failure is None:
-            return Check(True)
-        if failure.kind == "permission_denied":
-            return Check(
-                False,
-                f"The phone refused to show its call log: {failure.message}",
-                _FIX_CALL_LOG_DENIED,
+        if parse.sim_count(parse.parse_getprop(props_text), answers.call_state) >= 2:
+            answers = dataclasses.replace(
+                answers, default_call_sim=await self._shell(serial, DEFAULT_CALL_SIM_COMMAND)
             )
-        return Check(
-            False, f"The call log could not be read: {failure.message}", _FIX_CALL_LOG_BROKEN
-        )
-
-    @staticmethod
-    def _input_check(text: str) -> Check:
-        failure = parse.parse_input(text)
-        if failure is None:
-            return Check(True)
-        if failure.kind == "permission_denied":
-            return Check(
-                False, f"The phone blocks key presses over USB: {failure.message}", _FIX_INPUT
-            )
-        return Check(False, f"Key presses over USB failed: {failure.message}", _FIX_INPUT)
+        return capabilities_from(serial, answers, offset)
 
     async def dial(self, serial: str, number: str, *, start_timeout: float = 5.0) -> DialResult:
         """Place a call to a normalised number and report whether it really started.
@@ -679,13 +429,12 @@ class PhoneBridge:
         dialled while the phone is already in a call. After `am start`, the call state is
         watched until off-hook or `start_timeout`; a phone that stays idle did not place the
         call (a possible emergency number opened the dialer, a dual-SIM chooser waits, the
-        screen is locked…), and `started` is False with the reason.
+        screen is locked…), and `started` is False with the reason (`DialResult`).
         """
         command = dial_command(number)
         state = await self.call_state(serial)
         if state != IDLE:
-            busy = "in a call" if state == OFFHOOK else "ringing"
-            return DialResult(False, f"The phone is {busy}: nothing was dialled.", "", state, None)
+            return DialResult(False, Reason.PHONE_BUSY, None, "", state, None)
         try:
             before: int | None = await self.phone_time_ms(serial)
         except PhoneError as exc:
@@ -696,30 +445,25 @@ class PhoneBridge:
         output = await self._shell(serial, command)
         started = parse.parse_am_start(output)
         if not started.accepted:
-            reason = f"Android did not start the call: {started.error}"
-            return DialResult(False, reason, output, await self.call_state(serial), before)
+            state = await self.call_state(serial)
+            detail = detail_of(started.error or "")
+            return DialResult(False, Reason.DIAL_NOT_STARTED, detail, output, state, before)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + start_timeout
         while True:
             state = await self.call_state(serial)
             if state == OFFHOOK:
-                return DialResult(True, None, output, state, before)
+                return DialResult(True, None, None, output, state, before)
             if loop.time() >= deadline:
                 break
             await asyncio.sleep(_STATE_POLL_S)
-        if state == RINGING:
-            reason = "An incoming call is ringing; the outgoing call did not start."
-        else:
-            reason = (
-                f"The phone stayed idle for {start_timeout:g} s after the call was sent: it may "
-                "have opened the dialer instead (numbers that look like emergency numbers), be "
-                "waiting for a SIM choice (set a default SIM for calls), or be locked."
-            )
-        return DialResult(False, reason, output, state, before)
+        # Ringing: an incoming call came first. Idle: Android took the intent but no call began.
+        reason = Reason.PHONE_BUSY if state == RINGING else Reason.DIAL_NOT_STARTED
+        return DialResult(False, reason, None, output, state, before)
 
     async def end_call(self, serial: str) -> Check:
         """Hang up (KEYCODE_ENDCALL). Blocked key injection comes back as a failed Check."""
-        return self._input_check(await self._shell(serial, END_CALL_COMMAND))
+        return input_check(await self._shell(serial, END_CALL_COMMAND))
 
     async def call_log_since(self, serial: str, since_ms: int) -> list[CallLogRow]:
         """Call-log rows dated at or after `since_ms` (phone clock), newest first.
@@ -732,13 +476,23 @@ class PhoneBridge:
             if parsed.error.kind == "permission_denied":
                 raise CallLogDenied(parsed.error.message)
             raise PhoneError(
-                f"The call log could not be read: {parsed.error.message}",
-                kind="unreadable",
-                fix=_FIX_CALL_LOG_BROKEN,
+                Problem(ProblemKind.CALL_LOG_BROKEN, detail_of(parsed.error.message)),
+                "unreadable",
             )
         if parsed.skipped:
             log.info("skipped %d unreadable call-log rows", parsed.skipped)
         return list(parsed.rows)
+
+    async def telecom_calls(self, serial: str) -> list[TelecomCall]:
+        """Telecom's analytics blocks: recent calls and why each ended (`adb.telecom`).
+
+        The output is large (hundreds of KB on a real phone) and read whole. A phone that
+        prints no blocks (they were collected and cleared, or `dumpsys telecom` is missing)
+        gives an empty list: the call log is then all there is.
+        """
+        calls = parse_telecom_calls(await self._shell(serial, TELECOM_COMMAND))
+        log.debug("%s: %d telecom analytics blocks", mask_device_id(serial), len(calls))
+        return calls
 
     # -- the end -----------------------------------------------------------------------------
 
@@ -752,3 +506,16 @@ class PhoneBridge:
         self._workers.clear()
         for worker in workers:
             worker.shutdown(wait=False, cancel_futures=True)
+
+
+def _closed() -> PhoneError:
+    return PhoneError(Problem(ProblemKind.PHONE_NONE), "gone", message="the phone bridge is closed")
+
+
+def _unreadable(what: str, text: str) -> PhoneError:
+    """The phone answered, but not with anything we can read (not the call log: that has its
+    own problem kinds)."""
+    detail = detail_of(text)
+    return PhoneError(
+        Problem(ProblemKind.ADB_ERROR, detail), "unreadable", message=f"{what}: {detail!r}"
+    )

@@ -3,7 +3,7 @@
 Every function here takes text and returns data; none does I/O, and none raises on any input
 (garbage, CRLF line ends, NUL bytes, half a line): odd text becomes `None`, an empty result or
 a `ShellFailure` describing what the phone said. The texts they read are documented in
-`spec/phone-adb.md`. Nothing here may ever build a command line: that is `bridge.py`'s job.
+`spec/phone-adb.md`. Nothing here may ever build a command line: that is `commands.py`'s job.
 """
 
 from __future__ import annotations
@@ -18,19 +18,29 @@ from softphone.model import CallLogRow, CallLogType
 
 __all__ = [
     "CALL_LOG_COLUMNS",
+    "CALL_STATES",
+    "IDLE",
+    "OFFHOOK",
+    "RINGING",
     "AmStartResult",
+    "DefaultCallSim",
     "DeviceLine",
+    "DeviceState",
     "ParsedCallLog",
     "ShellFailure",
     "detect_failure",
+    "device_state",
     "parse_am_start",
     "parse_call_log",
     "parse_call_state",
+    "parse_default_call_sim",
     "parse_devices",
     "parse_epoch_ms",
     "parse_getprop",
     "parse_input",
     "parse_server_version",
+    "parse_sim_states",
+    "sim_count",
     "sim_count_from_props",
 ]
 
@@ -39,7 +49,10 @@ __all__ = [
 CALL_LOG_COLUMNS: Final = ("_id", "number", "date", "duration", "type", "subscription_id")
 
 #: Call states from `TelephonyManager`: 0 idle, 1 ringing, 2 off-hook.
-CALL_STATES: Final = frozenset({0, 1, 2})
+IDLE: Final = 0
+RINGING: Final = 1
+OFFHOOK: Final = 2
+CALL_STATES: Final = frozenset({IDLE, RINGING, OFFHOOK})
 
 # A plausible phone clock: 2001-09-09 .. 2286-11-20, in milliseconds.
 _MIN_EPOCH_MS: Final = 1_000_000_000_000
@@ -79,13 +92,25 @@ class AmStartResult:
     warning: str | None = None
 
 
+#: A device's state in our fixed vocabulary (`device_state`): the four that matter, and the two
+#: passing states adb shows while a phone connects.
+DeviceState = Literal[
+    "device", "unauthorized", "offline", "no_permissions", "connecting", "authorizing"
+]
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class DeviceLine:
-    """One line of `adb devices` / `adb devices -l` / track-devices."""
+    """One line of `adb devices` / `adb devices -l` / track-devices.
+
+    `state` is normalised (`device_state`); `detail` keeps adb's own text when it said more
+    than the state (`no permissions (user in plugdev group; …)`, `recovery`).
+    """
 
     serial: str
-    state: str
+    state: DeviceState
     tags: dict[str, str] = dataclasses.field(default_factory=dict)
+    detail: str | None = None
 
 
 def _lines(text: object) -> list[str]:
@@ -305,6 +330,53 @@ def sim_count_from_props(props: dict[str, str]) -> int | None:
     return sum(1 for s in states.split(",") if s.strip().upper() in ("READY", "LOADED"))
 
 
+def sim_count(props: dict[str, str], call_state_text: object) -> int:
+    """SIM cards ready for calls: `gsm.sim.state` when printed, else one per `mCallState` line."""
+    counted = sim_count_from_props(props)
+    return counted if counted is not None else parse_sim_states(call_state_text)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class DefaultCallSim:
+    """What `settings get global multi_sim_voice_call` said about the default SIM for calls.
+
+    `known` is False when the phone could not answer (no `settings` command, an exception, a
+    message instead of a value): nothing can be concluded then. Otherwise `subscription_id` is
+    the default calling SIM's subscription, or None when none is set (Android asks each time).
+    """
+
+    known: bool
+    subscription_id: int | None = None
+
+
+_SUBSCRIPTION_ID: Final = re.compile(r"-?\d{1,10}")
+#: SubscriptionManager.DEFAULT_SUBSCRIPTION_ID: a placeholder for "the default", not a SIM.
+_DEFAULT_SUBSCRIPTION_PLACEHOLDER: Final = 2**31 - 1
+
+
+def parse_default_call_sim(text: object) -> DefaultCallSim:
+    """The default calling SIM from `settings get global multi_sim_voice_call`.
+
+    The setting is Settings.Global.MULTI_SIM_VOICE_CALL_SUBSCRIPTION, a subscription id.
+    `null` (never set), a negative id (SubscriptionManager.INVALID_SUBSCRIPTION_ID, -1: "ask
+    every time") and any other single word that is not a number mean none is set. A failure
+    (`settings: inaccessible or not found`, a Java exception) or a line with spaces (a message,
+    not a value) is unknown.
+    """
+    if detect_failure(text) is not None:
+        return DefaultCallSim(known=False)
+    lines = [line.strip() for line in _lines(text) if line.strip()]
+    if not lines or " " in lines[-1] or "\t" in lines[-1]:
+        return DefaultCallSim(known=False)
+    value = lines[-1]
+    if not _SUBSCRIPTION_ID.fullmatch(value):
+        return DefaultCallSim(known=True)  # `null`, or a word this setting never holds
+    number = int(value)
+    if number < 0 or number >= _DEFAULT_SUBSCRIPTION_PLACEHOLDER:
+        return DefaultCallSim(known=True)
+    return DefaultCallSim(known=True, subscription_id=number)
+
+
 def parse_epoch_ms(text: object) -> int | None:
     """The phone's clock in ms from `date +%s%3N`; None for anything implausible.
 
@@ -328,13 +400,36 @@ def parse_epoch_ms(text: object) -> int | None:
 
 
 _TAG: Final = re.compile(r"^([a-z_]+):(\S*)$")
+_PASSING: Final[dict[str, DeviceState]] = {
+    "device": "device",
+    "unauthorized": "unauthorized",
+    "offline": "offline",
+    "connecting": "connecting",
+    "authorizing": "authorizing",
+}
+
+
+def device_state(raw: str) -> DeviceState:
+    """adb's state text in our vocabulary.
+
+    `no permissions (…); see [http://…]` (Linux udev) is `no_permissions`, whatever adb adds in
+    the brackets; `bootloader`, `recovery`, `sideload`, `rescue`, `host`, `detached` and any state
+    a future adb invents are `offline`: the phone is there but cannot take calls.
+    """
+    text = raw.strip()
+    if text in _PASSING:
+        return _PASSING[text]
+    if "permission" in text.lower():
+        return "no_permissions"
+    return "offline"
 
 
 def parse_devices(text: object) -> list[DeviceLine]:
     """`adb devices[-l]` or track-devices text as device lines; headers and noise are skipped.
 
     The state may contain spaces (`no permissions (…); see [http://…]`): it is everything
-    between the serial and the trailing `key:value` tags of `-l`.
+    between the serial and the trailing `key:value` tags of `-l`. It is normalised
+    (`device_state`); adb's text is kept as `detail` when it differs.
     """
     devices: list[DeviceLine] = []
     for line in _lines(text):
@@ -350,9 +445,11 @@ def parse_devices(text: object) -> list[DeviceLine]:
         while words and (tag := _TAG.match(words[-1])) is not None:
             tags.setdefault(tag.group(1), tag.group(2))
             words.pop()
-        state = " ".join(words)
-        if serial and state:
-            devices.append(DeviceLine(serial, state, dict(reversed(tags.items()))))
+        raw = " ".join(words)
+        if serial and raw:
+            state = device_state(raw)
+            detail = None if raw == state else raw[:300]
+            devices.append(DeviceLine(serial, state, dict(reversed(tags.items())), detail))
     return devices
 
 

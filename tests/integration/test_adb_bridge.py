@@ -20,7 +20,9 @@ from softphone.adb.bridge import (
     PhoneBridge,
     PhoneError,
 )
+from softphone.adb.telecom import disconnect_outcome
 from softphone.model import CallLogType
+from softphone.problems import Problem, ProblemKind, Reason
 from softphone.sim.phone import CallScript, SimPhone
 from tests.support.adb import AdbServer
 
@@ -124,7 +126,8 @@ async def test_dial_goes_offhook_then_idle_and_leaves_the_right_log_row(
 ) -> None:
     sim_phone.push_scripts(CallScript(ring_s=0.2, outcome=outcome, talk_s=1.1))
     result = await phone_bridge.dial(sim_phone.serial, NUMBER)
-    assert result.started, result.reason
+    assert result.started, (result.reason, result.detail)
+    assert result.reason is None and result.detail is None
     assert result.call_state == adb.OFFHOOK
     assert result.output.startswith("Starting: Intent { act=android.intent.action.CALL")
     assert result.phone_ms_before is not None
@@ -182,8 +185,14 @@ async def test_dual_sim_call_is_logged_under_the_sim_that_placed_it(
     assert await wait_state(phone_bridge, dual_sim_phone.serial, adb.IDLE) == adb.IDLE
     (row,) = await wait_rows(phone_bridge, dual_sim_phone.serial, result.phone_ms_before)
     assert row.subscription_id == "2"
+    dual_sim_phone.clear_commands()
     capabilities = await phone_bridge.probe(dual_sim_phone.serial)
     assert capabilities.sim_count == 2
+    assert adb.DEFAULT_CALL_SIM_COMMAND in dual_sim_phone.commands()
+    # This phone has a default SIM for calls. A simulated phone that does not know `settings`
+    # yet answers "inaccessible or not found": unknown, which is no problem either.
+    assert capabilities.problems == []
+    assert capabilities.default_call_sim_known == (capabilities.default_call_sim is not None)
 
 
 async def test_possible_emergency_number_is_reported_as_not_started(
@@ -192,7 +201,8 @@ async def test_possible_emergency_number_is_reported_as_not_started(
     result = await phone_bridge.dial(sim_phone.serial, "112", start_timeout=0.5)
     assert not result.started
     assert result.call_state == adb.IDLE
-    assert result.reason is not None and "emergency" in result.reason
+    assert result.reason is Reason.DIAL_NOT_STARTED
+    assert result.detail is None  # am start took the intent: nothing refused it in words
     assert sim_phone.state()["dial_intents"] == 1  # Telecom opened the dialer instead
 
 
@@ -202,8 +212,14 @@ async def test_dual_sim_chooser_is_reported_as_not_started(
     dual_sim_phone.set_default_sim(None)
     result = await phone_bridge.dial(dual_sim_phone.serial, NUMBER, start_timeout=0.5)
     assert not result.started
-    assert result.reason is not None and "default SIM" in result.reason
+    assert (result.reason, result.call_state) == (Reason.DIAL_NOT_STARTED, adb.IDLE)
     assert dual_sim_phone.state()["sim_choosers"] == 1
+    capabilities = await phone_bridge.probe(dual_sim_phone.serial)
+    assert capabilities.default_call_sim is None
+    if capabilities.default_call_sim_known:  # a simulated phone that answers `settings get`
+        assert capabilities.problems == [Problem(ProblemKind.NO_DEFAULT_SIM, params={"sims": 2})]
+    else:
+        assert capabilities.problems == []
 
 
 async def test_nothing_is_dialled_while_the_phone_is_in_a_call(
@@ -213,8 +229,27 @@ async def test_nothing_is_dialled_while_the_phone_is_in_a_call(
     sim_phone.clear_commands()
     result = await phone_bridge.dial(sim_phone.serial, NUMBER)
     assert not result.started
-    assert result.reason is not None and "in a call" in result.reason
+    assert (result.reason, result.call_state) == (Reason.PHONE_BUSY, adb.OFFHOOK)
     assert sim_phone.commands() == [adb.CALL_STATE_COMMAND]
+
+
+async def test_telecom_calls_asks_telecom_and_reads_its_analytics_if_it_prints_any(
+    phone_bridge: PhoneBridge, sim_phone: SimPhone
+) -> None:
+    sim_phone.push_scripts(CallScript(ring_s=0.1, outcome="busy"))
+    result = await phone_bridge.dial(sim_phone.serial, NUMBER)
+    assert result.started and result.phone_ms_before is not None
+    assert await wait_state(phone_bridge, sim_phone.serial, adb.IDLE) == adb.IDLE
+    ended_ms = await phone_bridge.phone_time_ms(sim_phone.serial)
+    sim_phone.clear_commands()
+    calls = await phone_bridge.telecom_calls(sim_phone.serial)
+    assert sim_phone.commands() == [adb.TELECOM_COMMAND]
+    # A simulated phone without `dumpsys telecom` prints "Can't find service": no blocks. One
+    # that prints telecom's analytics must show this call as busy.
+    if calls:
+        ours = disconnect_outcome(calls, dial_ms=result.phone_ms_before, end_ms=ended_ms)
+        assert ours is not None
+        assert (ours.direction, ours.code) == ("OUTGOING", "BUSY")
 
 
 # -- exactly what was sent --------------------------------------------------------------------
@@ -312,34 +347,35 @@ async def test_denied_call_log_is_a_clear_capability_failure(
     sim_phone.set_calllog("denied")
     capabilities = await phone_bridge.probe(sim_phone.serial)
     assert not capabilities.call_log.ok
-    assert capabilities.call_log.reason is not None
-    assert "READ_CALL_LOG" in capabilities.call_log.reason
-    assert capabilities.call_log.fix is not None and "unknown" in capabilities.call_log.fix
-    assert capabilities.problems == [capabilities.call_log]
-    with pytest.raises(CallLogDenied, match="refused to show its call log") as caught:
+    problem = capabilities.call_log.problem
+    assert problem is not None and problem.kind is ProblemKind.CALL_LOG_DENIED
+    assert problem.detail is not None and "READ_CALL_LOG" in problem.detail
+    assert capabilities.problems == [problem]
+    with pytest.raises(CallLogDenied) as caught:
         await phone_bridge.call_log_since(sim_phone.serial, 0)
-    assert caught.value.fix == capabilities.call_log.fix
+    refused = caught.value.problem  # the same kind; its detail names another pid
+    assert refused.kind is ProblemKind.CALL_LOG_DENIED
+    assert refused.detail is not None and "READ_CALL_LOG" in refused.detail
 
 
-async def test_blocked_input_fails_the_probe_and_the_hang_up_with_the_miui_fix(
+async def test_blocked_input_fails_the_probe_and_the_hang_up_as_input_blocked(
     phone_bridge: PhoneBridge, sim_phone: SimPhone
 ) -> None:
     sim_phone.set_input("blocked")
     sim_phone.push_scripts(CallScript(ring_s=0.1, outcome="answered", talk_s=30))
     capabilities = await phone_bridge.probe(sim_phone.serial)
     assert not capabilities.input.ok
-    assert capabilities.input.reason is not None and "INJECT_EVENTS" in capabilities.input.reason
-    assert (
-        capabilities.input.fix is not None
-        and "USB debugging (Security settings)" in capabilities.input.fix
-    )
+    problem = capabilities.input.problem
+    assert problem is not None and problem.kind is ProblemKind.INPUT_BLOCKED
+    assert problem.detail is not None and "INJECT_EVENTS" in problem.detail
+    assert capabilities.problems == [problem]
     assert (await phone_bridge.dial(sim_phone.serial, NUMBER)).started
     check = await phone_bridge.end_call(sim_phone.serial)
-    assert not check.ok and check.fix == capabilities.input.fix
+    assert not check.ok and check.problem == problem
     assert await phone_bridge.call_state(sim_phone.serial) == adb.OFFHOOK  # still in the call
 
 
-async def test_unauthorized_phone_is_visible_and_refuses_with_the_fix(
+async def test_unauthorized_phone_is_visible_and_refuses_as_unauthorized(
     phone_bridge: PhoneBridge, adb_server: AdbServer, sim_phone: SimPhone
 ) -> None:
     events = phone_bridge.events(poll_interval=0.5)
@@ -358,7 +394,7 @@ async def test_unauthorized_phone_is_visible_and_refuses_with_the_fix(
     with pytest.raises(PhoneError) as caught:
         await phone_bridge.probe(sim_phone.serial)
     assert caught.value.kind == "unauthorized"
-    assert caught.value.fix is not None and "Allow" in caught.value.fix
+    assert caught.value.problem.kind is ProblemKind.PHONE_UNAUTHORIZED
 
 
 @pytest.mark.parametrize("track", [True, False], ids=["track-devices", "poll-only"])
@@ -389,6 +425,7 @@ async def test_slow_phone_times_out_with_a_phone_error(
         with pytest.raises(PhoneError) as caught:
             await bridge.call_state(sim_phone.serial)
         assert caught.value.kind == "timeout"
+        assert caught.value.problem.kind is ProblemKind.PHONE_TIMEOUT
     finally:
         await bridge.close()
 
@@ -397,7 +434,7 @@ async def test_unknown_phone_is_reported_as_gone(phone_bridge: PhoneBridge) -> N
     with pytest.raises(PhoneError) as caught:
         await phone_bridge.call_state("127.0.0.1:1")
     assert caught.value.kind == "gone"
-    assert caught.value.fix is not None and "USB" in caught.value.fix
+    assert caught.value.problem.kind is ProblemKind.PHONE_NONE
 
 
 async def test_closed_bridge_refuses_further_work(

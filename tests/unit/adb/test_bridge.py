@@ -1,159 +1,109 @@
-"""What the bridge would send, and how it reads adb's states and refusals (no phone needed)."""
+"""What a probe's answers say a phone can do, read without a phone (`capabilities_from`)."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
-from adbutils.errors import AdbError, AdbTimeout
-from hypothesis import given
-from hypothesis import strategies as st
 
 from softphone.adb import bridge
-from softphone.adb.parse import DeviceLine
-from softphone.numbers import InvalidNumber, normalize
+from softphone.adb.bridge import ProbeAnswers, capabilities_from
+from softphone.problems import Problem, ProblemKind
 
-SAFE_DIAL = re.compile(r"am start -a android\.intent\.action\.CALL -d tel:\+?[0-9]{2,15}")
-
-HOSTILE = [
-    "+79991234567; reboot",
-    "+79991234567 && rm -rf /",
-    "$(reboot)",
-    "`id`",
-    "+7999'123",
-    '+7999"123',
-    "+79991234567\n",
-    "\n+79991234567",
-    "+79991234567\nreboot",
-    "+7999|sh",
-    "+7999>x",
-    "+7 999 123 45 67",
-    "8 (999) 123-45-67",
-    "+٧٩٩٩١٢٣٤٥٦٧",  # Arabic-Indic digits: normalize's job, not the bridge's
-    "+" + "1" * 16,
-    "9" * 10_000,
-    "",
-    "+",
-    "1",
-    "tel:+79991234567",
-    "*#06#",
-    "+79991234567,1",
-]
+TWO_SIMS = "[gsm.sim.state]: [READY,READY]\n[ro.product.model]: [Redmi Note 8 Pro]\n"
+ONE_SIM = "[gsm.sim.state]: [READY,ABSENT]\n[ro.build.version.sdk]: [34]\n"
+NO_SIM = "[gsm.sim.state]: [ABSENT,ABSENT]\n"
+IDLE = "    mCallState=0\n    mCallState=0\n"
+FINE_LOG = "No result found.\n"
+DENIED_LOG = (
+    "Error while accessing provider:call_log\n"
+    "java.lang.SecurityException: Permission Denial: opening provider "
+    "com.android.providers.contacts.CallLogProvider requires android.permission.READ_CALL_LOG\n"
+)
+BLOCKED_INPUT = (
+    "java.lang.SecurityException: Injecting to another application requires INJECT_EVENTS "
+    "permission\n"
+)
+NO_SETTINGS = "/system/bin/sh: settings: inaccessible or not found\n"
 
 
-def test_dial_command_for_a_normalised_number_is_the_exact_intent() -> None:
-    assert (
-        bridge.dial_command("+79991234567")
-        == "am start -a android.intent.action.CALL -d tel:+79991234567"
-    )
-    assert bridge.dial_command("112") == "am start -a android.intent.action.CALL -d tel:112"
+def probe(
+    props: str = ONE_SIM,
+    *,
+    call_log: str = FINE_LOG,
+    input_text: str = "",
+    default_call_sim: str | None = None,
+) -> bridge.Capabilities:
+    answers = ProbeAnswers(props, call_log, input_text, IDLE, default_call_sim)
+    return capabilities_from("R58M123ABC", answers, clock_offset_ms=1500)
 
 
-@pytest.mark.parametrize("number", HOSTILE)
-def test_dial_command_refuses_anything_but_normalised_numbers(number: str) -> None:
-    with pytest.raises(ValueError, match=r"only numbers from numbers\.normalize"):
-        bridge.dial_command(number)
+def kinds(capabilities: bridge.Capabilities) -> list[ProblemKind]:
+    return [problem.kind for problem in capabilities.problems]
 
 
-@pytest.mark.parametrize("number", [None, 79991234567, b"+79991234567"])
-def test_dial_command_refuses_what_is_not_text(number: object) -> None:
-    with pytest.raises(ValueError, match=r"only numbers from numbers\.normalize"):
-        bridge.dial_command(number)  # type: ignore[arg-type]
+def test_a_healthy_single_sim_phone_has_no_problems() -> None:
+    capabilities = probe()
+    assert capabilities.problems == []
+    assert capabilities.sim_count == 1
+    assert capabilities.sdk == 34
+    assert capabilities.clock_offset_ms == 1500
+    assert capabilities.call_state == 0
+    assert (capabilities.default_call_sim, capabilities.default_call_sim_known) == (None, False)
 
 
-def test_dial_refusal_does_not_repeat_the_number() -> None:
-    with pytest.raises(ValueError) as caught:
-        bridge.dial_command("+79991234567; reboot")
-    assert "79991234567" not in str(caught.value)
+@pytest.mark.parametrize("answer", ["null\n", "-1\n", "abc\n", "null\r\n"])
+def test_two_sims_without_a_default_for_calls_is_no_default_sim(answer: str) -> None:
+    capabilities = probe(TWO_SIMS, default_call_sim=answer)
+    assert capabilities.sim_count == 2
+    assert capabilities.default_call_sim is None and capabilities.default_call_sim_known
+    assert capabilities.problems == [Problem(ProblemKind.NO_DEFAULT_SIM, params={"sims": 2})]
 
 
-@given(st.text(max_size=80))
-def test_any_text_either_normalises_to_a_safe_command_or_is_refused(text: str) -> None:
-    try:
-        number = normalize(text)
-    except InvalidNumber:
-        number = text
-    try:
-        command = bridge.dial_command(number)
-    except ValueError:
-        return
-    assert SAFE_DIAL.fullmatch(command)
-
-
-def test_call_log_command_is_bounded_by_date_never_limit() -> None:
-    command = bridge.call_log_command(1_700_000_000_000)
-    assert command == (
-        "content query --uri content://call_log/calls --projection "
-        '_id:number:date:duration:type:subscription_id --where "date>=1700000000000" '
-        '--sort "date DESC"'
-    )
-    assert "LIMIT" not in command.upper()
-
-
-@pytest.mark.parametrize("since", [-1, 1.5, "0; reboot", True, None])
-def test_call_log_command_takes_only_a_non_negative_integer(since: object) -> None:
-    with pytest.raises(ValueError, match="non-negative integer"):
-        bridge.call_log_command(since)  # type: ignore[arg-type]
+def test_two_sims_with_a_default_for_calls_is_fine_and_names_the_subscription() -> None:
+    capabilities = probe(TWO_SIMS, default_call_sim="3\n")
+    assert capabilities.default_call_sim == 3
+    assert capabilities.problems == []
 
 
 @pytest.mark.parametrize(
-    ("state", "kind"),
+    "answer",
     [
-        ("device", "attached"),
-        ("unauthorized", "unauthorized"),
-        ("offline", "offline"),
-        ("recovery", "offline"),
-        ("no permissions (missing udev rules? user is in the plugdev group)", "no_permissions"),
-        ("connecting", None),
-        ("authorizing", None),
+        NO_SETTINGS,
+        "",
+        "cmd: Can't find service: settings\n",
+        "java.lang.SecurityException: Permission Denial: reading settings\n",
     ],
 )
-def test_each_adb_state_maps_to_its_event(state: str, kind: str | None) -> None:
-    assert bridge.event_kind(state) == kind
+def test_a_phone_that_cannot_say_its_default_sim_raises_no_problem(answer: str) -> None:
+    capabilities = probe(TWO_SIMS, default_call_sim=answer)
+    assert capabilities.default_call_sim is None
+    assert not capabilities.default_call_sim_known
+    assert capabilities.problems == []
 
 
-def test_device_events_follow_a_phone_through_its_states() -> None:
-    known: dict[str, str] = {}
-    steps = [
-        [DeviceLine("A", "authorizing")],
-        [DeviceLine("A", "unauthorized")],
-        [DeviceLine("A", "device"), DeviceLine("B", "device")],
-        [DeviceLine("A", "device"), DeviceLine("B", "device")],
-        [DeviceLine("A", "offline"), DeviceLine("B", "device")],
-        [DeviceLine("B", "device")],
+def test_two_sims_not_asked_about_the_default_is_unknown_not_a_problem() -> None:
+    assert probe(TWO_SIMS, default_call_sim=None).problems == []
+
+
+def test_no_sim_ready_is_no_sim() -> None:
+    capabilities = probe(NO_SIM)
+    assert capabilities.sim_count == 0
+    assert capabilities.problems == [Problem(ProblemKind.NO_SIM)]
+
+
+def test_without_gsm_sim_state_the_sims_are_counted_from_the_call_state_lines() -> None:
+    capabilities = probe("[ro.product.model]: [Pixel 7]\n", default_call_sim="null")
+    assert capabilities.sim_count == 2  # two mCallState lines
+    assert kinds(capabilities) == [ProblemKind.NO_DEFAULT_SIM]
+
+
+def test_every_problem_is_listed_most_important_first() -> None:
+    capabilities = probe(
+        TWO_SIMS, call_log=DENIED_LOG, input_text=BLOCKED_INPUT, default_call_sim="null"
+    )
+    assert kinds(capabilities) == [
+        ProblemKind.NO_DEFAULT_SIM,
+        ProblemKind.CALL_LOG_DENIED,
+        ProblemKind.INPUT_BLOCKED,
     ]
-    seen = [
-        [(e.serial, e.kind, e.state) for e in bridge.device_events(known, step)] for step in steps
-    ]
-    assert seen == [
-        [],
-        [("A", "unauthorized", "unauthorized")],
-        [("A", "attached", "device"), ("B", "attached", "device")],
-        [],
-        [("A", "offline", "offline")],
-        [("A", "detached", "absent")],
-    ]
-    assert known == {"B": "device"}
-
-
-@pytest.mark.parametrize(
-    ("error", "kind"),
-    [
-        (
-            AdbError("device unauthorized.\nThis adb server's $ADB_VENDOR_KEYS is not set"),
-            "unauthorized",
-        ),
-        (AdbError("device offline"), "offline"),
-        (AdbError("device '127.0.0.1:40000' not found"), "gone"),
-        (AdbError("insufficient permissions for device"), "no_permissions"),
-        (AdbTimeout("adb read timeout"), "timeout"),
-        (TimeoutError(), "timeout"),
-        (EOFError("Expected 4 bytes, got 0"), "offline"),
-        (AdbError("Unknown data: b'WHAT'"), "adb"),
-    ],
-)
-def test_adb_refusals_become_phone_errors_with_a_fix(error: Exception, kind: str) -> None:
-    phone_error = bridge._phone_error(error)
-    assert phone_error.kind == kind
-    assert phone_error.fix
-    assert str(phone_error)
+    assert capabilities.call_log.problem == capabilities.problems[1]
+    assert capabilities.input.problem == capabilities.problems[2]

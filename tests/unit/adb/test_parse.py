@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -299,18 +301,51 @@ def test_devices_in_short_long_and_no_permission_forms() -> None:
         ("R58M123ABC", "device"),
         ("127.0.0.1:40001", "unauthorized"),
         ("emulator-5554", "device"),
-        (
-            "1-1.2",
-            "no permissions (user in plugdev group; are your udev rules wrong?); see "
-            "[http://developer.android.com/tools/device.html]",
-        ),
+        ("1-1.2", "no_permissions"),
     ]
+    assert devices[3].detail == (
+        "no permissions (user in plugdev group; are your udev rules wrong?); see "
+        "[http://developer.android.com/tools/device.html]"
+    )
+    assert devices[3].tags == {"usb": "1-1.2", "transport_id": "3"}
+    assert devices[0].detail is None
     assert devices[2].tags == {
         "product": "sdk_phone",
         "model": "Pixel_7",
         "device": "emu64",
         "transport_id": "1",
     }
+
+
+def test_track_devices_no_permissions_line_is_read_as_no_permissions() -> None:
+    text = (
+        "0123456789ABCDEF\tno permissions (user in plugdev group; are your udev rules wrong?); "
+        "see [http://developer.android.com/tools/device.html]\n"
+    )
+    (device,) = parse.parse_devices(text)
+    assert (device.serial, device.state) == ("0123456789ABCDEF", "no_permissions")
+    assert device.detail is not None and device.detail.startswith("no permissions (")
+
+
+@pytest.mark.parametrize(
+    ("raw", "state"),
+    [
+        ("device", "device"),
+        ("unauthorized", "unauthorized"),
+        ("offline", "offline"),
+        ("connecting", "connecting"),
+        ("authorizing", "authorizing"),
+        ("no permissions; see [http://developer.android.com/tools/device.html]", "no_permissions"),
+        ("no permissions (missing udev rules? user is in the plugdev group)", "no_permissions"),
+        ("recovery", "offline"),
+        ("sideload", "offline"),
+        ("bootloader", "offline"),
+        ("detached", "offline"),
+        ("something adb 40 invents", "offline"),
+    ],
+)
+def test_every_adb_state_falls_into_our_fixed_vocabulary(raw: str, state: str) -> None:
+    assert parse.device_state(raw) == state
 
 
 def test_server_version_hex() -> None:
@@ -330,6 +365,7 @@ _PARSERS = [
     parse.parse_epoch_ms,
     parse.parse_devices,
     parse.parse_server_version,
+    parse.parse_default_call_sim,
     parse.detect_failure,
 ]
 
@@ -371,6 +407,9 @@ def test_parsers_never_raise_on_any_text(text: str) -> None:
     parsed = parse.parse_call_log(text)
     assert all(row.date_ms is not None for row in parsed.rows)
     assert parsed.skipped >= 0
+    assert {d.state for d in parse.parse_devices(text)} <= set(get_args(parse.DeviceState))
+    default_sim = parse.parse_default_call_sim(text)
+    assert default_sim.known or default_sim.subscription_id is None
 
 
 @pytest.mark.parametrize("value", [None, b"Row: 0 _id=1", 42, ["x"]])
@@ -381,3 +420,37 @@ def test_parsers_treat_non_text_as_nothing(value: object) -> None:
     assert parse.parse_epoch_ms(value) is None
     assert parse.parse_devices(value) == []
     assert not parse.parse_am_start(value).accepted
+
+
+# -- the default SIM for calls ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "subscription"),
+    [("1\n", 1), ("2\r\n", 2), ("0", 0), (" 17 \n", 17)],
+)
+def test_default_call_sim_is_the_subscription_id_settings_prints(
+    text: str, subscription: int
+) -> None:
+    assert parse.parse_default_call_sim(text) == parse.DefaultCallSim(True, subscription)
+
+
+@pytest.mark.parametrize("text", ["null\n", "-1\n", "-2", "2147483647\n", "abc", "NaN\r\n"])
+def test_default_call_sim_null_negative_or_not_a_number_means_none_is_set(text: str) -> None:
+    assert parse.parse_default_call_sim(text) == parse.DefaultCallSim(True, None)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "/system/bin/sh: settings: inaccessible or not found\n",
+        "",
+        "\n\n",
+        "cmd: Can't find service: settings\n",
+        "Exception occurred while executing 'get':\njava.lang.SecurityException: denied\n",
+        None,
+        b"1",
+    ],
+)
+def test_default_call_sim_the_phone_could_not_tell_is_unknown(text: object) -> None:
+    assert parse.parse_default_call_sim(text) == parse.DefaultCallSim(False, None)
