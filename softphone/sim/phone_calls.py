@@ -2,7 +2,8 @@
 
 `Calls` is the phone's one timeline. It holds the phone's lock and clock, the scripts the far
 end follows, the call in progress (one at most: hold is not modelled), the call-log rows
-Telecom has yet to write, and the counters tests read. Time is lazy: nothing runs in the
+Telecom has yet to write, the recent calls with why each ended (an `Ending`, for Telecom's
+analytics), and the counters tests read. Time is lazy: nothing runs in the
 background, `advance()` brings the phone up to now whenever anyone looks. Call-log rows follow
 Telecom's rules (outgoing calls are type 2 whatever happened; duration is whole seconds active).
 
@@ -14,8 +15,10 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from enum import Enum
 from typing import Any
 
 from softphone.sim.phone_calllog import TELEPHONY_COMPONENT, CallLog
@@ -30,6 +33,32 @@ REJECTED_TYPE = 5
 
 # TelephonyManager.CALL_STATE_*.
 IDLE, RINGING, OFFHOOK = 0, 1, 2
+
+#: Telecom's Analytics keeps this many calls (MAX_NUM_CALLS_TO_STORE), dropping the oldest.
+RECENT_CALLS = 100
+
+
+class Ending(Enum):
+    """Why a call ended, in the phone's own terms (`phone_telecom` words it as Android does)."""
+
+    LOCAL = "local"  # this phone hung up: ENDCALL, or a new call replaced it
+    REMOTE = "remote"  # the other side hung up (for a scripted answered call: its talk ran out)
+    BUSY = "busy"  # outgoing: the callee's line was busy
+    CALLEE_REJECTED = "callee_rejected"  # outgoing: the callee declined
+    NO_ANSWER = "no_answer"  # outgoing: nobody answered and the network gave up
+    NETWORK_FAILURE = "network_failure"  # outgoing: the network could not complete it
+    MISSED = "missed"  # incoming: never answered, the caller gave up
+    USER_REJECTED = "user_rejected"  # incoming: rejected here with ENDCALL while ringing
+
+
+#: How an outgoing call ends when its script runs out, by the script's outcome.
+_SCRIPT_ENDINGS = {
+    "answered": Ending.REMOTE,
+    "busy": Ending.BUSY,
+    "rejected": Ending.CALLEE_REJECTED,
+    "no_answer": Ending.NO_ANSWER,
+    "failed": Ending.NETWORK_FAILURE,
+}
 
 
 @dataclass(frozen=True)
@@ -75,10 +104,17 @@ class Call:
     outcome: str
     connect_at: float | None  # when it is (or will be) connected; None: never
     end_at: float  # when the far end (or the network) ends it
-    end_reason: str = ""  # set when the call ended early: "local_hangup", "user_rejected"
+    ending: Ending | None = None  # None while the call is up
+    connect_ms: int = 0  # the phone's clock when it connected, once ended; 0: never connected
+    end_ms: int = 0  # the phone's clock when it ended; 0 while it is up
+    additional: bool = False  # it started while another call was up
+    interrupted: bool = False  # another call started while it was up
+
+    def connected(self, now: float) -> bool:
+        return self.connect_at is not None and now >= self.connect_at
 
     def status(self, now: float) -> str:
-        if self.connect_at is not None and now >= self.connect_at:
+        if self.connected(now):
             return "active"
         return "dialing" if self.direction == "outgoing" else "ringing"
 
@@ -144,6 +180,7 @@ class Calls:
         #: The call log Telecom writes to; closed with the phone.
         self.log = CallLog()
         self._call: Call | None = None
+        self._recent: deque[Call] = deque(maxlen=RECENT_CALLS)
         self._next_call_id = 1
         self._pending: list[_PendingRow] = []
 
@@ -160,7 +197,7 @@ class Calls:
             now = self._clock()
             call = self._call
             if call is not None and now >= call.end_at:
-                self._finish(call, call.end_at)
+                self._finish(call, call.end_at, _natural_ending(call))
             due = [row for row in self._pending if row.due <= now]
             if due:
                 self._pending = [row for row in self._pending if row.due > now]
@@ -192,9 +229,10 @@ class Calls:
                 self.counters.sim_choosers += 1
                 return
             # A new CALL during a call: hold is not modelled, the old call ends first.
-            self._end(now, "local_hangup")
+            interrupted = self._interrupt(now)
             script = self.scripts.pop(0) if self.scripts else self.default_script
             call = self._new_call(now, "outgoing", number, post_dial, self.default_sim, "")
+            call.additional = interrupted
             call.outcome = script.outcome
             if script.outcome == "answered":
                 call.connect_at = now + script.ring_s
@@ -215,12 +253,13 @@ class Calls:
             raise ValueError("ring_s and talk_s must be ≥ 0")
         with self.lock:
             now = self.advance()
-            self._end(now, "local_hangup")
+            interrupted = self._interrupt(now)
             slot = self.default_sim or 0
             connect_at = now + ring_s if answered else None
             call = self._new_call(
                 now, "incoming", number, "", slot, "answered" if answered else "no_answer"
             )
+            call.additional = interrupted
             call.connect_at = connect_at
             call.end_at = now + ring_s + (talk_s if answered else 0.0)
             self._call = call
@@ -232,7 +271,7 @@ class Calls:
         with self.lock:
             now = self.advance()
             had = self._call is not None
-            self._end(now, "remote_hangup")
+            self._end(now, Ending.REMOTE)
             return had
 
     def end_key(self) -> None:
@@ -244,7 +283,7 @@ class Calls:
             if call is None:
                 return
             ringing_in = call.direction == "incoming" and call.status(now) == "ringing"
-            self._end(now, "user_rejected" if ringing_in else "local_hangup")
+            self._end(now, Ending.USER_REJECTED if ringing_in else Ending.LOCAL)
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -255,6 +294,14 @@ class Calls:
             if self._call is not None:
                 states[self._call.slot] = self._call.call_state(now)
             return states
+
+    def recent(self) -> list[Call]:
+        """The last RECENT_CALLS calls, oldest first, the one still up included.
+
+        The objects are live: read them under `lock`, after `advance()`.
+        """
+        with self.lock:
+            return list(self._recent)
 
     def describe(self, now: float) -> dict[str, Any]:
         """The timeline's part of the phone's state (see SimPhone.state)."""
@@ -287,25 +334,38 @@ class Calls:
         )
         self._next_call_id += 1
         self.counters.calls_started += 1
+        self._recent.append(call)
         return call
 
-    def _end(self, now: float, reason: str) -> None:
+    def _interrupt(self, now: float) -> bool:
+        """A new call is starting: the one up (if any) ends here. Whether there was one."""
+        call = self._call
+        if call is None:
+            return False
+        call.interrupted = True
+        self._end(now, Ending.LOCAL)
+        return True
+
+    def _end(self, now: float, ending: Ending) -> None:
         call = self._call
         if call is None:
             return
-        call.end_reason = reason
-        self._finish(call, min(now, call.end_at))
+        self._finish(call, min(now, call.end_at), ending)
 
-    def _finish(self, call: Call, at: float) -> None:
+    def _finish(self, call: Call, at: float, ending: Ending) -> None:
         """Disconnect: Telecom's CallLogManager writes the row a little later."""
-        connected = call.connect_at is not None and call.connect_at <= at
+        connected = call.connected(at)
+        call.ending = ending
+        call.end_ms = self.phone_ms(at)
+        if connected and call.connect_at is not None:
+            call.connect_ms = self.phone_ms(call.connect_at)
         # Telecom: duration is whole seconds active (truncated); 0 if it never connected.
         duration = int(at - call.connect_at) if connected and call.connect_at is not None else 0
         if call.direction == "outgoing":
             kind = OUTGOING_TYPE  # whatever the cause: busy, no answer and rejected look alike
         elif connected:
             kind = INCOMING_TYPE
-        elif call.end_reason == "user_rejected":
+        elif ending is Ending.USER_REJECTED:
             kind = REJECTED_TYPE
         else:
             kind = MISSED_TYPE
@@ -327,3 +387,10 @@ class Calls:
         self._call = None
         self.counters.calls_ended += 1
         self._changed.notify_all()
+
+
+def _natural_ending(call: Call) -> Ending:
+    """How a call ends when nobody intervenes: its script (or its ring) ran out."""
+    if call.direction == "incoming":
+        return Ending.REMOTE if call.connect_at is not None else Ending.MISSED
+    return _SCRIPT_ENDINGS[call.outcome]
