@@ -2,17 +2,18 @@
 
 It speaks the ADB device protocol on TCP (`adb connect 127.0.0.1:PORT` adds it), runs a small
 shell, and answers the commands a call-centre client sends (`am start … CALL`, `input keyevent`,
-`dumpsys telephony.registry`, `content query … call_log`, `getprop`, `date`) with Android's own
-texts. Calls follow scripts (ring, then answered / not answered / busy / rejected / failed) and
-leave call-log rows by Telecom's rules. Every command line received is kept, verbatim. Faults
-(unauthorised, call log denied, input blocked, dropped links, slow answers) are switched on by
-methods or by a small JSON-over-HTTP control API.
+`dumpsys telephony.registry`, `dumpsys telecom`, `content query … call_log`, `getprop`,
+`date`) with Android's own texts. Calls follow scripts (ring, then answered / not
+answered / busy / rejected / failed), leave call-log rows by Telecom's rules and Telecom's
+analytics of why they ended. Every command line received is kept, verbatim. Faults
+(unauthorised, call log denied, input blocked, analytics cleared, dropped links, slow answers)
+are switched on by methods or by a small JSON-over-HTTP control API.
 
 This module is the facade, `SimPhone`, and the `softphone sim-phone` command line; the work is
 done next door: `phone_calls` (the call timeline), `phone_android` (the commands and their
-texts), `phone_toybox` (echo, grep…), `phone_shell` (sh), `phone_calllog` (the call log),
-`phone_wire` (the ADB protocol), `phone_control` (the HTTP control API). Tests import
-everything they need from here.
+texts), `phone_telecom` (`dumpsys telecom`), `phone_toybox` (echo, grep…), `phone_shell` (sh),
+`phone_calllog` (the call log), `phone_wire` (the ADB protocol), `phone_control` (the HTTP
+control API). Tests import everything they need from here.
 
 It must never import anything from the rest of `softphone/` (model, numbers, masking, adb…):
 a stand-in that shares the client's code would share its bugs and hide them.
@@ -54,6 +55,7 @@ from softphone.sim.phone_calls import (
 )
 from softphone.sim.phone_control import ControlError, control_handler
 from softphone.sim.phone_shell import Shell
+from softphone.sim.phone_telecom import TELECOM_CHOICES
 from softphone.sim.phone_wire import AdbDeviceServer
 
 __all__ = [
@@ -68,6 +70,7 @@ __all__ = [
     "OUTGOING_TYPE",
     "REJECTED_TYPE",
     "RINGING",
+    "TELECOM_CHOICES",
     "CallScript",
     "ControlError",
     "SimPhone",
@@ -91,6 +94,7 @@ class SimPhone:
         auth: str = "none",
         calllog: str = "ok",
         input: str = "ok",
+        telecom: str = "ok",
         log_delay_s: float = 0.3,
         clock_skew_ms: int = 0,
         default_sim: int | None = 0,
@@ -108,6 +112,7 @@ class SimPhone:
             auth=choice("auth", auth, AUTH_CHOICES),
             calllog=choice("calllog", calllog, CALLLOG_CHOICES),
             input=choice("input", input, INPUT_CHOICES),
+            telecom=choice("telecom", telecom, TELECOM_CHOICES),
         )
         self._commands: list[str] = []
         self._android = Android(self, self._calls, self._faults)
@@ -210,6 +215,7 @@ class SimPhone:
                 "auth": self._faults.auth,
                 "calllog": self._faults.calllog,
                 "input": self._faults.input,
+                "telecom": self._faults.telecom,
                 "latency_s": self._faults.latency_s,
                 "clock_skew_ms": self._calls.clock_skew_ms,
                 "default_sim": self._calls.default_sim,
@@ -293,6 +299,16 @@ class SimPhone:
         with self._lock:
             self._faults.input = value
 
+    def set_telecom(self, telecom: str) -> None:
+        """Telecom's analytics: "ok", or "absent" (the platform collected and cleared them).
+
+        Absent, `dumpsys telecom` prints no call block at all, as after a real phone's periodic
+        collection: a client must fall back to the call log.
+        """
+        choice("telecom", telecom, TELECOM_CHOICES)
+        with self._lock:
+            self._faults.telecom = telecom
+
     def set_default_sim(self, slot: int | None) -> None:
         """The SIM used for calls; None with two SIMs means a chooser appears on each CALL."""
         if slot is not None and not 0 <= slot < self.sims:
@@ -368,6 +384,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--auth", choices=("none", "reject"), default="none")
     parser.add_argument("--calllog", choices=("ok", "denied"), default="ok")
     parser.add_argument("--input", choices=("ok", "blocked"), default="ok")
+    parser.add_argument("--telecom", choices=TELECOM_CHOICES, default="ok")
     parser.add_argument("--log-delay", type=float, default=0.3, help="seconds to the call-log row")
     parser.add_argument("--clock-skew-ms", type=int, default=0)
     parser.add_argument("--ring", type=float, default=3.0, help="default script: seconds ringing")
@@ -387,6 +404,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         auth=args.auth,
         calllog=args.calllog,
         input=args.input,
+        telecom=args.telecom,
         log_delay_s=args.log_delay,
         clock_skew_ms=args.clock_skew_ms,
     )

@@ -1,10 +1,12 @@
 """The simulated phone's Android commands, and the exact texts Android prints for them.
 
-`am start … CALL/DIAL`, `input keyevent`, `dumpsys telephony.registry`, `content query` on the
-call log, `getprop`, `date` and `cmd`, answered as Android 12–14 answers them (the texts are
-copied from AOSP and from real phones; see /work/shared/spec/phone-adb.md). The fault switches
-that change those answers (a denied call log, blocked input injection…) live here too. What a
-command does to a call is `phone_calls`' business: this module only parses and prints.
+`am start … CALL/DIAL`, `input keyevent`, `dumpsys telephony.registry` and `dumpsys telecom`,
+`content query` on the call log, `getprop`, `date` and `cmd`, answered as Android 12–14
+answers them (the texts are copied from AOSP and from real phones; see
+/work/shared/spec/phone-adb.md; the longer ones live in `phone_telecom` and `phone_calllog`).
+The fault switches that change those answers (a denied call log, blocked input injection,
+cleared telecom analytics…) live here too. What a command does to a call is
+`phone_calls`' business: this module only parses and prints.
 
 It must never import anything from the rest of `softphone/` (the client's parsers, numbers,
 masking): it has to be an independent witness of Android's formats.
@@ -22,6 +24,7 @@ from urllib.parse import unquote
 from softphone.sim.phone_calllog import ProviderError, denial_text, format_rows
 from softphone.sim.phone_calls import OFFHOOK, RINGING, Calls
 from softphone.sim.phone_shell import Command, Result
+from softphone.sim.phone_telecom import dump as telecom_dump
 from softphone.sim.phone_toybox import TOYBOX
 
 #: Numbers Telecom may treat as emergency numbers (it then downgrades CALL to DIAL). Like
@@ -49,6 +52,7 @@ class Faults:
     calllog: str = "ok"
     input: str = "ok"
     latency_s: float = 0.0
+    telecom: str = "ok"  # "absent": the platform collected and cleared Telecom's analytics
 
 
 class Handset(Protocol):
@@ -201,7 +205,19 @@ class Android:
 
     def _dumpsys(self, argv: list[str], stdin: str) -> Result:
         if len(argv) < 2:
-            return Result("Currently running services:\n  telephony.registry\n")
+            return Result("Currently running services:\n  telecom\n  telephony.registry\n")
+        if argv[1] == "telecom":
+            # Any further argument (`analytics`, `timeline`…) is taken as none.
+            with self._lock:
+                now = self._calls.advance()
+                text = telecom_dump(
+                    self._calls.recent(),
+                    now,
+                    self._calls.phone_ms,
+                    self._handset.sdk,
+                    analytics=self._faults.telecom == "ok",
+                )
+            return Result(text)
         if argv[1] != "telephony.registry":
             return Result(err=f"Can't find service: {argv[1]}\n")
         with self._lock:

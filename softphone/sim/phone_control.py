@@ -39,6 +39,7 @@ def control_handler(phone: SimPhone) -> type[BaseHTTPRequestHandler]:
         "/auth": lambda b: phone.set_auth(str(b.get("auth"))),
         "/calllog": lambda b: phone.set_calllog(str(b.get("calllog"))),
         "/input": lambda b: phone.set_input(str(b.get("input"))),
+        "/telecom": lambda b: phone.set_telecom(str(b.get("telecom"))),
         "/default-sim": lambda b: phone.set_default_sim(_opt_int(b.get("slot"))),
         "/drop": lambda b: phone.drop_connections(),
         "/reachable": lambda b: phone.set_reachable(bool(b.get("reachable"))),
