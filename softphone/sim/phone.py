@@ -2,8 +2,8 @@
 
 It speaks the ADB device protocol on TCP (`adb connect 127.0.0.1:PORT` adds it), runs a small
 shell, and answers the commands a call-centre client sends (`am start … CALL`, `input keyevent`,
-`dumpsys telephony.registry`, `dumpsys telecom`, `content query … call_log`, `getprop`,
-`date`) with Android's own texts. Calls follow scripts (ring, then answered / not
+`dumpsys telephony.registry`, `dumpsys telecom`, `content query … call_log`, `settings get`,
+`getprop`, `date`) with Android's own texts. Calls follow scripts (ring, then answered / not
 answered / busy / rejected / failed), leave call-log rows by Telecom's rules and Telecom's
 analytics of why they ended. Every command line received is kept, verbatim. Faults
 (unauthorised, call log denied, input blocked, analytics cleared, dropped links, slow answers)
@@ -11,9 +11,9 @@ are switched on by methods or by a small JSON-over-HTTP control API.
 
 This module is the facade, `SimPhone`, and the `softphone sim-phone` command line; the work is
 done next door: `phone_calls` (the call timeline), `phone_android` (the commands and their
-texts), `phone_telecom` (`dumpsys telecom`), `phone_toybox` (echo, grep…), `phone_shell` (sh),
-`phone_calllog` (the call log), `phone_wire` (the ADB protocol), `phone_control` (the HTTP
-control API). Tests import everything they need from here.
+texts), `phone_telecom` (`dumpsys telecom`), `phone_settings` (`settings`), `phone_toybox`
+(echo, grep…), `phone_shell` (sh), `phone_calllog` (the call log), `phone_wire` (the ADB
+protocol), `phone_control` (the HTTP control API). Tests import everything they need from here.
 
 It must never import anything from the rest of `softphone/` (model, numbers, masking, adb…):
 a stand-in that shares the client's code would share its bugs and hide them.

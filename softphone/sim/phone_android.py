@@ -1,11 +1,11 @@
 """The simulated phone's Android commands, and the exact texts Android prints for them.
 
 `am start … CALL/DIAL`, `input keyevent`, `dumpsys telephony.registry` and `dumpsys telecom`,
-`content query` on the call log, `getprop`, `date` and `cmd`, answered as Android 12–14
-answers them (the texts are copied from AOSP and from real phones; see
-/work/shared/spec/phone-adb.md; the longer ones live in `phone_telecom` and `phone_calllog`).
-The fault switches that change those answers (a denied call log, blocked input injection,
-cleared telecom analytics…) live here too. What a command does to a call is
+`content query` on the call log, `settings`, `getprop`, `date` and `cmd`, answered as Android
+12–14 answers them (the texts are copied from AOSP and from real phones; see
+/work/shared/spec/phone-adb.md; the longer ones live in `phone_telecom`, `phone_settings` and
+`phone_calllog`). The fault switches that change those answers (a denied call log, blocked input
+injection, cleared telecom analytics…) live here too. What a command does to a call is
 `phone_calls`' business: this module only parses and prints.
 
 It must never import anything from the rest of `softphone/` (the client's parsers, numbers,
@@ -23,6 +23,7 @@ from urllib.parse import unquote
 
 from softphone.sim.phone_calllog import ProviderError, denial_text, format_rows
 from softphone.sim.phone_calls import OFFHOOK, RINGING, Calls
+from softphone.sim.phone_settings import Settings
 from softphone.sim.phone_shell import Command, Result
 from softphone.sim.phone_telecom import dump as telecom_dump
 from softphone.sim.phone_toybox import TOYBOX
@@ -82,6 +83,7 @@ class Android:
         self._faults = faults
         self._lock = calls.lock
         self._pid = 4000 + os.getpid() % 20000
+        self._settings = Settings(lambda: handset.sims, lambda: calls.default_sim)
 
     def commands(self) -> dict[str, Command]:
         return {
@@ -92,6 +94,7 @@ class Android:
             "getprop": self._getprop,
             "date": self._date,
             "cmd": self._cmd,
+            "settings": self._settings.command,
             **TOYBOX,
         }
 
@@ -119,7 +122,11 @@ class Android:
         return props
 
     def _cmd(self, argv: list[str], stdin: str) -> Result:
-        services: dict[str, Command] = {"activity": self._am, "input": self._input}
+        services: dict[str, Command] = {
+            "activity": self._am,
+            "input": self._input,
+            "settings": self._settings.command,
+        }
         if len(argv) < 2:
             return Result(err="cmd: No service specified; use -l to list all services\n", code=20)
         service = services.get(argv[1])

@@ -1,4 +1,4 @@
-"""Why a call ended, as the simulated phone tells it: `dumpsys telecom` over adb.
+"""Why a call ended, as the simulated phone tells it: `dumpsys telecom` and `settings` over adb.
 
 The phone's clock is moved by hand, so a call rings, connects and ends exactly when a test says
 and every time Telecom prints is known to the millisecond; nothing here waits on the wall clock.
@@ -391,3 +391,86 @@ def test_control_api_clears_and_restores_the_analytics(
 def test_telecom_fault_refuses_unknown_values() -> None:
     with pytest.raises(ValueError, match="telecom must be one of"):
         SimPhone(telecom="cleared")
+
+
+# -- settings ---------------------------------------------------------------------------------
+
+VOICE_SIM = "settings get global multi_sim_voice_call"
+
+
+@pytest.mark.parametrize(
+    ("sims", "default_sim", "printed"),
+    [(1, 0, "1\n"), (2, 0, "1\n"), (2, 1, "2\n"), (2, None, "null\n")],
+    ids=["single-sim", "dual-first", "dual-second", "dual-no-default"],
+)
+def test_default_voice_subscription_is_the_default_sim_slot_plus_one(
+    adb_server: AdbServer,
+    sim_phone_factory: SimPhoneFactory,
+    sims: int,
+    default_sim: int | None,
+    printed: str,
+) -> None:
+    phone = sim_phone_factory(sims=sims, default_sim=default_sim)
+
+    assert shell(adb_server, phone, VOICE_SIM) == printed
+
+
+def test_choosing_the_default_sim_changes_the_setting_at_once(
+    adb_server: AdbServer, sim_phone_factory: SimPhoneFactory
+) -> None:
+    phone = sim_phone_factory(sims=2, default_sim=None)
+
+    phone.set_default_sim(1)
+    chosen = shell(adb_server, phone, VOICE_SIM)
+    phone.set_default_sim(None)
+
+    assert chosen == "2\n"
+    assert shell(adb_server, phone, VOICE_SIM) == "null\n"
+    with_user = "cmd settings get --user current global multi_sim_voice_call"
+    assert shell(adb_server, phone, with_user) == "null\n"
+
+
+def test_unknown_keys_print_null(adb_server: AdbServer, phone: SimPhone) -> None:
+    assert shell(adb_server, phone, "settings get global no_such_key") == "null\n"
+    assert shell(adb_server, phone, "settings get secure multi_sim_voice_call") == "null\n"
+
+
+@pytest.mark.parametrize(
+    ("line", "error"),
+    [
+        ("settings get nowhere multi_sim_voice_call", "Invalid namespace 'nowhere'\n"),
+        ("settings fetch global multi_sim_voice_call", "Invalid command: fetch\n"),
+        ("settings get global", "Bad arguments\n"),
+        ("settings get global a b", "Too many arguments\n"),
+        ("settings --user all get global a", "Invalid user: all\n"),
+    ],
+)
+def test_bad_settings_commands_print_the_settings_services_errors(
+    adb_server: AdbServer, phone: SimPhone, line: str, error: str
+) -> None:
+    result = adb_server.client().device(phone.serial).shell2(line)
+
+    assert (result.output, result.returncode) == (error, 255)
+
+
+def test_settings_without_arguments_prints_its_help(adb_server: AdbServer, phone: SimPhone) -> None:
+    output = shell(adb_server, phone, "settings")
+
+    assert output.startswith("Settings provider (settings) commands:\n  help\n")
+    assert "  get [--user <USER_ID> | current] NAMESPACE KEY\n" in output
+
+
+def test_put_changes_the_setting_but_not_the_sim_calls_use(
+    adb_server: AdbServer, sim_phone_factory: SimPhoneFactory
+) -> None:
+    phone = sim_phone_factory(sims=2, default_sim=0)
+
+    assert shell(adb_server, phone, "settings put global multi_sim_voice_call 2") == ""
+    written = shell(adb_server, phone, VOICE_SIM)
+    listed = shell(adb_server, phone, "settings list global")
+    deleted = shell(adb_server, phone, "settings delete global multi_sim_voice_call")
+
+    assert (written, listed) == ("2\n", "multi_sim_voice_call=2\n")
+    assert phone.state()["default_sim"] == 0  # Telecom caches the default: no reboot, no change
+    assert deleted == "Deleted 1 rows\n"
+    assert shell(adb_server, phone, VOICE_SIM) == "1\n"
