@@ -3,8 +3,8 @@
 A real adb server reaches this listener with `adb connect HOST:PORT` and treats it as a phone:
 CNXN (or an AUTH prompt that is never accepted), then `shell:` streams answered by a callback.
 This module knows packets, streams and flow control only; what a command prints is the phone's
-business (`phone.py`). It must never import the client's code (`softphone.adb` and friends): a
-stand-in that shares the client's code would share its bugs.
+business (`phone_android.py`). It must never import the client's code (`softphone.adb` and
+friends): a stand-in that shares the client's code would share its bugs.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The architecture's seams, checked on the source: Qt only in `softphone/ui/`."""
+"""The architecture's seams, checked on the source: Qt only in `softphone/ui/`, simulators alone."""
 
 from __future__ import annotations
 
@@ -26,5 +26,16 @@ def test_qt_is_imported_only_in_the_ui_package() -> None:
         if "ui" not in path.relative_to(PACKAGE).parts[:1]
         for name in imported_modules(path)
         if name.split(".")[0] in QT
+    ]
+    assert offenders == []
+
+
+def test_simulators_import_nothing_from_the_client() -> None:
+    # A stand-in that shared the client's code would share its bugs and hide them.
+    offenders = [
+        f"{path.relative_to(PACKAGE)}: {name}"
+        for path in (PACKAGE / "sim").rglob("*.py")
+        for name in imported_modules(path)
+        if name.split(".")[0] == "softphone" and not name.startswith("softphone.sim")
     ]
     assert offenders == []
