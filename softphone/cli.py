@@ -5,6 +5,7 @@ Subcommands:
   login                 sign in (QR token, or username with the password on stdin)
   logout                sign out and forget the session
   status [--json]       the running instance's status (or what can be known without it)
+  stop                  stop the running instance
   history [--json]      the newest calls
   call NUMBER           a manual call (through the running instance if there is one)
   doctor                adb, the phone, the server, the session: each OK or the fix
@@ -14,25 +15,18 @@ Subcommands:
 from __future__ import annotations
 
 import argparse
-import asyncio
-import contextlib
-import getpass
 import importlib
-import json
-import signal
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any
 
 from softphone import __version__
+from softphone.console import EXIT_FAIL, EXIT_USAGE
 
 #: Subcommands whose module parses its own arguments: name → (module, help).
 DELEGATED: dict[str, tuple[str, str]] = {
     "sim-crm": ("softphone.sim.crm", "run the simulated CRM server"),
     "sim-phone": ("softphone.sim.phone", "run the simulated Android phone (ADB device side)"),
 }
-
-EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -58,6 +52,7 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     sub.add_parser("logout", help="sign out and forget the session")
+    sub.add_parser("stop", help="stop the running Softphone")
 
     status = sub.add_parser("status", help="what Softphone is doing")
     status.add_argument("--json", action="store_true")
@@ -136,31 +131,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_FAIL
-
-
-def run_async(main_coro: Callable[[asyncio.Event], Any]) -> Any:
-    """Run `main_coro(stop_event)` with SIGINT/SIGTERM setting the event (clean stop)."""
-
-    async def runner() -> Any:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError, RuntimeError):
-                loop.add_signal_handler(sig, stop.set)
-        return await main_coro(stop)
-
-    return asyncio.run(runner())
-
-
-def read_password() -> str:
-    """The password from stdin: prompted on a terminal, one line from a pipe."""
-    if sys.stdin.isatty():
-        return getpass.getpass("Password: ")
-    return sys.stdin.readline().rstrip("\r\n")
-
-
-def print_json(data: Any) -> None:
-    print(json.dumps(data, ensure_ascii=False, indent=2))
 
 
 if __name__ == "__main__":

@@ -2,23 +2,40 @@
 
 Kept apart from `cli.py` so that `softphone --version` and the stand-ins start without
 importing the engine, httpx or adbutils.
+
+One engine per desk, one request budget per desk: while an engine runs, `status`, `call`,
+`login`, `logout`, `doctor` and `stop` go through its control door and make no request to the
+CRM of their own (the production CRM limits requests per address, and a second process
+refreshing the shared session would present a token the engine already rotated).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import sys
 from typing import Any
+from urllib.parse import urlsplit
 
 from softphone import logs
-from softphone.cli import EXIT_FAIL, EXIT_OK, print_json, read_password, run_async
-from softphone.config import Settings, load_settings, paths, save_settings
+from softphone.config import Paths, Settings, load_settings, paths, save_settings
+from softphone.console import (
+    EXIT_FAIL,
+    EXIT_OK,
+    describe,
+    fix_for,
+    number_problem,
+    print_json,
+    read_password,
+    reason_text,
+    run_async,
+    say,
+)
 from softphone.control import NoInstance, request
-from softphone.engine import Engine, jsonable
-from softphone.instance import AlreadyRunning, InstanceLock
-from softphone.model import ActionSource, CallPhase, HistoryEntry
-from softphone.numbers import InvalidNumber, format_display
+from softphone.engine import CallChanged, Engine, EngineEvent, jsonable
+from softphone.instance import AlreadyRunning
+from softphone.model import CallPhase, HistoryEntry
+from softphone.numbers import InvalidNumber, NumberProblem, format_display
+from softphone.problems import Problem
 from softphone.store import Store
 
 
@@ -30,8 +47,9 @@ def _settings(args: argparse.Namespace) -> Settings:
     return settings
 
 
-def _say(text: str) -> None:
-    print(text, file=sys.stderr)
+def _ask(where: Paths, op: str, *, timeout: float = 30.0, **args: Any) -> dict[str, Any]:
+    """One request to the running engine; NoInstance when none runs."""
+    return request(where.control_file, op, timeout=timeout, **args)
 
 
 # -- run ---------------------------------------------------------------------------------------
@@ -39,7 +57,7 @@ def _say(text: str) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     if not args.headless:
-        _say("The window is not there yet: use `softphone run --headless`.")
+        say("The window is not there yet: use `softphone run --headless`.")
         return EXIT_FAIL
     where = paths().ensure()
     settings = _settings(args)
@@ -50,96 +68,177 @@ def cmd_run(args: argparse.Namespace) -> int:
         try:
             await engine.start()
         except AlreadyRunning as err:
-            _say(str(err))
+            say(str(err))
             return EXIT_FAIL
-        _say(f"Softphone {engine.status().version} is running; stop it with Ctrl+C.")
+        say(f"Softphone {engine.status().version} is running; stop it with Ctrl+C.")
+        asked = asyncio.ensure_future(engine.wait_stop_requested())
+        signalled = asyncio.ensure_future(stop.wait())
         try:
-            await stop.wait()
+            await asyncio.wait({asked, signalled}, return_when=asyncio.FIRST_COMPLETED)
         finally:
+            asked.cancel()
+            signalled.cancel()
             await engine.stop()
         return EXIT_OK
 
     return int(run_async(main))
 
 
+def cmd_stop(_args: argparse.Namespace) -> int:
+    try:
+        _ask(paths().ensure(), "stop", timeout=10)
+    except NoInstance:
+        say("Softphone is not running.")
+        return EXIT_FAIL
+    say("Softphone is stopping.")
+    return EXIT_OK
+
+
 # -- session -----------------------------------------------------------------------------------
+
+
+def _qr_token(args: argparse.Namespace) -> str | None:
+    """The QR token from --qr-token or the picture in --qr-image (None after saying why not)."""
+    if not args.qr_image:
+        return str(args.qr_token)
+    from softphone.ui.qr import QrError, tokens_in_file
+
+    try:
+        tokens = tokens_in_file(args.qr_image)
+    except QrError as err:
+        say(f"Sign-in failed: {err}")
+        return None
+    if len(tokens) > 1:
+        say("Sign-in failed: the picture holds several QR codes; crop it to the CRM's one.")
+        return None
+    return tokens[0]
 
 
 def cmd_login(args: argparse.Namespace) -> int:
     where = paths().ensure()
     settings = load_settings(where)
     if args.allow_http:
-        from urllib.parse import urlsplit
-
-        host = urlsplit(args.server).hostname or ""
+        host = (urlsplit(args.server).hostname or "").lower()
         if host and host not in settings.allow_plain_http:
             settings = settings.model_copy(
                 update={"allow_plain_http": [*settings.allow_plain_http, host]}
             )
+            save_settings(where, settings)
     password = read_password() if args.username else None
-    qr_token = args.qr_token
-    if args.qr_image:
-        from softphone.ui.qr import QrError, tokens_in_file
-
-        try:
-            tokens = tokens_in_file(args.qr_image)
-        except QrError as err:
-            _say(f"Sign-in failed: {err}")
-            return EXIT_FAIL
-        if len(tokens) > 1:
-            _say("Sign-in failed: the picture holds several QR codes; crop it to the CRM's one.")
-            return EXIT_FAIL
-        qr_token = tokens[0]
+    token = None if args.username else _qr_token(args)
+    if not args.username and token is None:
+        return EXIT_FAIL
     logs.setup(where.log_file, level=settings.log_level, console=False)
+    try:
+        if args.username:
+            reply = _ask(
+                where,
+                "login_password",
+                server=args.server,
+                username=args.username,
+                password=password,
+            )
+        else:
+            reply = _ask(where, "login_qr", server=args.server, token=token)
+    except NoInstance:
+        return _login_here(where, settings, args, password, token)
+    if not reply.get("ok"):
+        return _login_refused(where, args, reply.get("error", ""), reply.get("status_code"))
+    sync = reply.get("status", {}).get("sync", {})
+    print(f"Signed in as {sync.get('username', '?')} (the running Softphone took the session).")
+    return EXIT_OK
+
+
+def _login_here(
+    where: Paths,
+    settings: Settings,
+    args: argparse.Namespace,
+    password: str | None,
+    token: str | None,
+) -> int:
+    """No engine runs: sign in with a link of this process's own (its session is shared with
+    the engine that starts next, through the keyring)."""
 
     async def main(_stop: asyncio.Event) -> int:
         from softphone.sync import CrmError, CrmLink, refuse_commands
 
         store = Store.open(where.database)
-        link = CrmLink(store, settings, on_command=refuse_commands)
+        link = CrmLink(
+            store,
+            settings,
+            on_command=refuse_commands,
+            lock_path=where.data_dir / "session.lock",
+        )
         try:
             if args.username:
                 assert password is not None
                 await link.login_password(args.server, args.username, password)
             else:
-                await link.login_qr(args.server, qr_token)
+                assert token is not None
+                await link.login_qr(args.server, token)
             status = link.status()
         except CrmError as err:
-            _say(f"Sign-in failed: {err}")
-            return EXIT_FAIL
+            return _login_refused(where, args, str(err), err.status)
         finally:
             await link.stop()
             store.close()
         save_settings(
             where,
-            settings.model_copy(update={"server_url": args.server, "username": status.username}),
+            settings.model_copy(
+                update={"server_url": _base(args.server), "username": status.username}
+            ),
         )
-        _say(f"Signed in as {status.username}.")
+        print(f"Signed in as {status.username}.")
         if status.session_only:
-            _say("No keyring works here: the session lasts only as long as this process.")
+            say("No keyring works here: the session lasts only as long as this process.")
         return EXIT_OK
 
     return int(run_async(main))
+
+
+def _base(url: str) -> str:
+    return url.strip().rstrip("/")
+
+
+def _login_refused(where: Paths, args: argparse.Namespace, words: str, status: Any) -> int:
+    say(f"Sign-in failed: {words}")
+    if args.username and status == 403:
+        say(
+            "This server signs in by QR code only. Open the CRM's sign-in QR code and use the "
+            "window's QR sign-in, or: softphone login --server URL --qr-token TOKEN "
+            "(or --qr-image SCREENSHOT.png)."
+        )
+    return EXIT_FAIL
 
 
 def cmd_logout(_args: argparse.Namespace) -> int:
     where = paths().ensure()
-    settings = load_settings(where)
+    try:
+        _ask(where, "logout")
+    except NoInstance:
+        settings = load_settings(where)
 
-    async def main(_stop: asyncio.Event) -> int:
-        from softphone.sync import CrmLink, refuse_commands
+        async def main(_stop: asyncio.Event) -> int:
+            from softphone.sync import CrmLink, refuse_commands
 
-        store = Store.open(where.database)
-        link = CrmLink(store, settings, on_command=refuse_commands)
-        try:
-            await link.logout()
-        finally:
-            await link.stop()
-            store.close()
-        _say("Signed out.")
-        return EXIT_OK
+            store = Store.open(where.database)
+            link = CrmLink(
+                store,
+                settings,
+                on_command=refuse_commands,
+                lock_path=where.data_dir / "session.lock",
+            )
+            try:
+                await link.session.resume()
+                await link.logout()
+            finally:
+                await link.stop()
+                store.close()
+            return EXIT_OK
 
-    return int(run_async(main))
+        run_async(main)
+    print("Signed out.")
+    return EXIT_OK
 
 
 # -- status and history ------------------------------------------------------------------------
@@ -148,8 +247,7 @@ def cmd_logout(_args: argparse.Namespace) -> int:
 def cmd_status(args: argparse.Namespace) -> int:
     where = paths().ensure()
     try:
-        reply = request(where.control_file, "status", timeout=10)
-        status = reply.get("status", {})
+        status = _ask(where, "status", timeout=10).get("status", {})
         status["running"] = True
     except NoInstance:
         status = _offline_status()
@@ -167,13 +265,12 @@ def _offline_status() -> dict[str, Any]:
     store = Store.open(where.database)
     try:
         stats = store.outbox_stats()
-        waiting = [c for c in store.open_calls()]
         return {
             "running": False,
             "server_url": settings.server_url,
             "username": settings.username,
             "outbox": jsonable(stats),
-            "open_calls": [jsonable(c) for c in waiting],
+            "open_calls": [jsonable(c) for c in store.open_calls()],
             "dead_letters": len(store.dead_letters()),
         }
     finally:
@@ -191,25 +288,20 @@ def _print_status(status: dict[str, Any]) -> None:
         )
         return
     sync, phone = status.get("sync", {}), status.get("phone", {})
-    print(f"Softphone {status.get('version')}: {'ready' if status.get('ready') else 'not ready'}")
-    print(
-        f"  signed in: {'yes' if sync.get('signed_in') else 'no'} as {sync.get('username') or '-'}"
-        f"{'  (session not kept: no keyring)' if sync.get('session_only') else ''}"
-    )
+    print(f"Softphone {status.get('version')}: {status.get('readiness', 'not_ready')}")
+    if sync.get("signed_in"):
+        kept = "  (session not kept: no keyring)" if sync.get("session_only") else ""
+        print(f"  signed in as {sync.get('username')} at {sync.get('server_url')}{kept}")
+    else:
+        print("  not signed in")
     line = f"  server: {sync.get('server_mode')}"
     if sync.get("budget_limit"):
         line += f", requests {sync.get('budget_used')}/{sync.get('budget_limit')} this window"
-    if sync.get("rate_limited"):
-        line += ", the server is limiting us"
     if sync.get("last_error"):
         line += f", last error: {sync['last_error']}"
     print(line)
-    print(
-        "  phone: "
-        + " ".join(
-            str(p) for p in (phone.get("state"), phone.get("model"), phone.get("problem")) if p
-        )
-    )
+    model = " ".join(str(p) for p in (phone.get("model"), phone.get("android")) if p)
+    print(f"  phone: {phone.get('state')}{' ' + model if model else ''}")
     current = status.get("current_call")
     if current:
         print(f"  on a call: {_shown(current.get('phone', ''))} ({current.get('phase')})")
@@ -217,6 +309,11 @@ def _print_status(status: dict[str, Any]) -> None:
         f"  waiting: {len(status.get('waiting', []))}  results to send: "
         f"{sync.get('outbox_pending', 0)}  dead letters: {len(status.get('dead_letters', []))}"
     )
+    for problem in filter(None, map(Problem.from_json, status.get("problems", []))):
+        print(f"  ! {describe(problem)}")
+        fix = fix_for(problem)
+        if fix:
+            print(f"    fix: {fix}")
 
 
 def cmd_history(args: argparse.Namespace) -> int:
@@ -251,97 +348,92 @@ def _shown(number: str) -> str:
 def cmd_call(args: argparse.Namespace) -> int:
     where = paths().ensure()
     try:
-        reply = request(where.control_file, "call", number=args.number, timeout=15)
+        reply = _ask(where, "call", number=args.number, timeout=15)
     except NoInstance:
         return _call_directly(args)
     if not reply.get("ok"):
-        _say(f"The call was not placed: {reply.get('error')}")
+        try:
+            why = number_problem(NumberProblem(str(reply.get("number_problem"))))
+        except ValueError:
+            why = str(reply.get("error"))
+        say(f"The call was not placed: {why}.")
         return EXIT_FAIL
     call = reply.get("call", {})
     if args.json:
         print_json(call)
     else:
-        _say(f"Calling {_shown(call.get('phone', args.number))} (through the running Softphone).")
+        say(f"Calling {_shown(call.get('phone', args.number))} (through the running Softphone).")
     return EXIT_OK
 
 
 def _call_directly(args: argparse.Namespace) -> int:
-    """No running instance: place the call with the phone alone and wait for its result."""
+    """No running instance: an engine of this process's own places the call, without the CRM
+    (nothing pulled, nothing sent), and the command waits for its result."""
     where = paths().ensure()
     settings = _settings(args)
     logs.setup(where.log_file, level=settings.log_level, console=False)
 
     async def main(stop: asyncio.Event) -> int:
-        from softphone.adb.bridge import PhoneBridge
-        from softphone.flow import CallFlow
-        from softphone.phone import DeskPhone
-
-        # This process drives the phone itself: never while an engine does.
-        instance = InstanceLock(where.data_dir / "engine.lock")
+        engine = Engine(where, settings, control=False, crm=False)
         try:
-            instance.acquire()
+            await engine.start()
         except AlreadyRunning as err:
-            _say(f"The call was not placed: {err}")
+            say(f"The call was not placed: {err}")
             return EXIT_FAIL
-        store = Store.open(where.database)
-        bridge = PhoneBridge()
-        phone = DeskPhone(
-            bridge,
-            preferred_serial=settings.phone_serial,
-            dial_start_timeout=settings.dial_start_timeout_s,
-        )
-        flow = CallFlow(store, phone, _NoCrm(), settings)
         try:
             try:
-                entry = flow.call(args.number, ActionSource.MANUAL)
+                entry = await engine.call(args.number)
             except InvalidNumber as err:
-                _say(f"Cannot call that: {err}")
+                say(f"Cannot call that: {number_problem(err.problem)}.")
                 return EXIT_FAIL
-            await phone.start()
-            worker = asyncio.get_running_loop().create_task(flow.run())
-            result = await _wait_resolved(store, entry.id, stop, phone)
-            worker.cancel()
-            await asyncio.gather(worker, return_exceptions=True)
+            result = await _wait_resolved(engine, entry.id, stop)
         finally:
-            await phone.stop()
-            await bridge.close()
-            store.close()
-            instance.release()
+            await engine.stop()
         if result is None:
             return EXIT_FAIL
         if args.json:
             print_json(jsonable(result))
         else:
-            _say(f"{_shown(result.phone)}: {result.status} {result.reason or ''}".rstrip())
+            how = reason_text(result.reason, result.reason_detail)
+            say(f"{_shown(result.phone)}: {result.status}{f' ({how})' if how else ''}")
         return EXIT_OK
 
     return int(run_async(main))
 
 
-async def _wait_resolved(
-    store: Store, call_id: int, stop: asyncio.Event, phone: Any
-) -> HistoryEntry | None:
-    waited = 0.0
-    while not stop.is_set():
-        entry = store.call(call_id)
-        if entry.phase is CallPhase.RESOLVED:
-            return entry
-        if entry.phase is CallPhase.RECEIVED and waited > 15 and not phone.status.ready:
-            _say(f"No usable phone: {phone.status.problem}")
-            return None
-        await asyncio.sleep(0.2)
-        waited += 0.2
-    return None
+async def _wait_resolved(engine: Engine, call_id: int, stop: asyncio.Event) -> HistoryEntry | None:
+    """The call once resolved (from the engine's events), or None when stopped or when no
+    usable phone turns up within 15 s."""
+    done: asyncio.Future[HistoryEntry] = asyncio.get_running_loop().create_future()
 
+    def watch(event: EngineEvent) -> None:
+        if (
+            isinstance(event, CallChanged)
+            and event.entry.id == call_id
+            and event.entry.phase is CallPhase.RESOLVED
+            and not done.done()
+        ):
+            done.set_result(event.entry)
 
-class _NoCrm:
-    """The reporter of a direct manual call: nothing goes to the CRM."""
-
-    def outbox_changed(self) -> None:
-        return None
-
-    def set_phone_busy(self, busy: bool) -> None:
-        return None
+    unsubscribe = engine.subscribe(watch)
+    stopped = asyncio.ensure_future(stop.wait())
+    either: set[asyncio.Future[Any]] = {done, stopped}
+    try:
+        waited = await asyncio.wait(either, timeout=15, return_when="FIRST_COMPLETED")
+        if not waited[0]:
+            status = engine.status()
+            if engine.entry(call_id).phase is CallPhase.RECEIVED and not status.phone.ready:
+                for problem in status.phone.problems:
+                    say(f"No usable phone: {describe(problem)}")
+                    fix = fix_for(problem)
+                    if fix:
+                        say(f"  fix: {fix}")
+                return None
+            await asyncio.wait(either, return_when="FIRST_COMPLETED")
+        return done.result() if done.done() else None
+    finally:
+        stopped.cancel()
+        unsubscribe()
 
 
 # -- demo --------------------------------------------------------------------------------------
@@ -351,7 +443,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     try:
         from softphone.demo import DemoOptions, run_demo
     except ImportError as err:  # the simulated CRM's server is in the `sim` extra
-        _say(f"The demo needs the simulated CRM: pip install 'softphone[sim]' ({err.name}).")
+        say(f"The demo needs the simulated CRM: pip install 'softphone[sim]' ({err.name}).")
         return EXIT_FAIL
 
     logs.setup(None, level="WARNING", console=True)
@@ -371,18 +463,23 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_doctor(args: argparse.Namespace) -> int:
     where = paths().ensure()
     settings = _settings(args)
+    from softphone.doctor import DoctorLine, lines_from_status, run_checks
 
-    async def main(_stop: asyncio.Event) -> int:
-        from softphone.doctor import run_checks
+    try:
+        reply = _ask(where, "status", timeout=10)
+        lines: list[DoctorLine] = lines_from_status(reply.get("status", {}))
+        print("(asked the running Softphone: no request of its own to the CRM)")
+    except NoInstance:
 
-        lines = await run_checks(where, settings)
-        bad = 0
-        for line in lines:
-            mark = "OK  " if line.ok else "FAIL"
-            print(f"{mark} {line.name}: {line.detail}")
-            if not line.ok and line.fix:
-                print(f"     fix: {line.fix}")
-            bad += 0 if line.ok else 1
-        return EXIT_OK if bad == 0 else EXIT_FAIL
+        async def main(_stop: asyncio.Event) -> list[DoctorLine]:
+            return await run_checks(where, settings)
 
-    return int(run_async(main))
+        lines = run_async(main)
+    bad = 0
+    for line in lines:
+        mark = "OK  " if line.ok else "FAIL"
+        print(f"{mark} {line.name}: {line.detail}")
+        if not line.ok and line.fix:
+            print(f"     fix: {line.fix}")
+        bad += 0 if line.ok else 1
+    return EXIT_OK if bad == 0 else EXIT_FAIL

@@ -12,15 +12,17 @@ defaults are used, with a warning in the log.
 from __future__ import annotations
 
 import dataclasses
+import enum
 import json
 import logging
 import os
 import socket
+import urllib.parse
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 log = logging.getLogger("softphone.config")
 
@@ -74,79 +76,221 @@ def _default_device_name() -> str:
     return f"Softphone ({socket.gethostname()})"[:120]
 
 
+class Group(enum.StrEnum):
+    """Where an option shows in the settings dialog."""
+
+    CONNECTION = "connection"
+    PHONE = "phone"
+    CALLS = "calls"
+    WINDOW = "window"
+    ADVANCED = "advanced"  # pacing and timeouts: support and IT change these, operators need not
+    HIDDEN = "hidden"  # remembered by the program, never edited by hand
+
+
+def _option(default: Any = ..., *, title: str, help: str, group: Group, **kw: Any) -> Any:
+    """One option: its default, its title and help (each written once; the window translates
+    them) and its group in the settings dialog."""
+    return Field(default, title=title, description=help, json_schema_extra={"group": group}, **kw)
+
+
+def _is_url(value: str) -> str:
+    value = value.strip()
+    if not value:
+        return value
+    parts = urllib.parse.urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("the address must look like https://crm.example.com")
+    return value.rstrip("/")
+
+
 class Settings(BaseModel):
-    """Every option of Softphone, with its default and its title."""
+    """Every option of Softphone, with its default, title, help and group."""
 
     model_config = ConfigDict(extra="ignore", validate_assignment=True)
 
-    server_url: str = Field(default="", title="CRM server address", max_length=2048)
-    allow_plain_http: list[str] = Field(
-        default_factory=list,
-        title="Hosts allowed without HTTPS (loopback is always allowed)",
+    server_url: str = _option(
+        "",
+        title="CRM server address",
+        help="The address of your CRM, e.g. https://crm.example.com (IT can preset it).",
+        group=Group.CONNECTION,
+        max_length=2048,
     )
-    username: str = Field(default="", title="Last signed-in user", max_length=150)
-    device_name: str = Field(
+    allow_plain_http: list[str] = _option(
+        default_factory=list,
+        title="Hosts allowed without HTTPS",
+        help="Plain HTTP sends the session unencrypted: allow it only for a CRM on a trusted "
+        "local network. Loopback is always allowed.",
+        group=Group.CONNECTION,
+    )
+    username: str = _option(
+        "", title="Last signed-in user", help="", group=Group.HIDDEN, max_length=150
+    )
+    device_name: str = _option(
         default_factory=_default_device_name,
         title="Name of this desk in the CRM",
+        help="How this computer is listed among your devices in the CRM.",
+        group=Group.CONNECTION,
         min_length=1,
         max_length=120,
     )
-    auto_dial: bool = Field(default=True, title="Dial CRM commands at once")
-    phone_serial: str = Field(default="", title="Phone to use when several are attached")
-    heartbeat_minutes: float = Field(
-        default=5.0, title="Heartbeat interval (minutes)", ge=0.5, le=60
+    phone_serial: str = _option(
+        "",
+        title="Phone to use",
+        help="Which phone to use when several are attached (empty: the only one attached).",
+        group=Group.PHONE,
+        max_length=128,
     )
-    no_action_after_s: float = Field(
-        default=600.0,
-        title="A command never dialled becomes no_action after (seconds)",
+    auto_dial: bool = _option(
+        True,
+        title="Dial CRM commands at once",
+        help="Off: each command from the CRM waits for you to confirm it.",
+        group=Group.CALLS,
+    )
+    no_action_after_s: float = _option(
+        600.0,
+        title="Give up an undialled command after (seconds)",
+        help="A command not dialled by then is reported to the CRM as not dialled.",
+        group=Group.CALLS,
         ge=10,
         le=86_400,
     )
-    call_log_wait_s: float = Field(
-        default=12.0,
-        title="How long to wait for the call-log row after a call (seconds)",
+    language: str = _option(
+        "",
+        title="Interface language",
+        help="Empty: the system's language.",
+        group=Group.WINDOW,
+        pattern=r"^(|ru|en)$",
+    )
+    start_minimised: bool = _option(
+        False, title="Start minimised to the tray", help="", group=Group.WINDOW
+    )
+    start_at_login: bool = _option(
+        False,
+        title="Start when I sign in to this computer",
+        help="",
+        group=Group.WINDOW,
+    )
+    close_to_tray: bool = _option(
+        True,
+        title="Closing the window keeps Softphone in the tray",
+        help="Off: closing the window quits Softphone (commands are then not taken).",
+        group=Group.WINDOW,
+    )
+    notifications: bool = _option(
+        True,
+        title="Desktop notifications",
+        help="A notification for each command and each result.",
+        group=Group.WINDOW,
+    )
+    heartbeat_minutes: float = _option(
+        5.0,
+        title="Heartbeat interval (minutes)",
+        help="How often this desk tells the CRM it is alive.",
+        group=Group.ADVANCED,
+        ge=0.5,
+        le=60,
+    )
+    call_log_wait_s: float = _option(
+        12.0,
+        title="Wait for the call-log row after a call (seconds)",
+        help="",
+        group=Group.ADVANCED,
         ge=1,
         le=120,
     )
-    dial_start_timeout_s: float = Field(
-        default=8.0,
-        title="How long a dial may take to show on the phone (seconds)",
+    dial_start_timeout_s: float = _option(
+        8.0,
+        title="A dial may take this long to show on the phone (seconds)",
+        help="",
+        group=Group.ADVANCED,
         ge=1,
         le=60,
     )
-    long_poll_wait_s: int = Field(
-        default=25, title="Long-poll hold to ask for (seconds)", ge=1, le=60
+    long_poll_wait_s: int = _option(
+        25, title="Long-poll hold to ask for (seconds)", help="", group=Group.ADVANCED, ge=1, le=60
     )
-    outbox_max_age_days: float = Field(
-        default=7.0,
+    outbox_max_age_days: float = _option(
+        7.0,
         title="Give up re-sending a result after (days)",
+        help="",
+        group=Group.ADVANCED,
         gt=0,
         le=90,
     )
-    notifications: bool = Field(default=True, title="Desktop notifications")
-    language: str = Field(
-        default="", title="Interface language (empty: the system's)", max_length=16
-    )
-    log_level: str = Field(
-        default="INFO", title="Log level", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$"
+    log_level: str = _option(
+        "INFO",
+        title="Log level",
+        help="",
+        group=Group.ADVANCED,
+        pattern=r"^(DEBUG|INFO|WARNING|ERROR)$",
     )
     # The CRM's per-IP limiter and how the pull loop paces itself against it (crm-api.md).
-    rate_limit_requests: int = Field(
-        default=60, title="Server's per-IP request limit", ge=8, le=100_000
+    rate_limit_requests: int = _option(
+        60,
+        title="Server's per-address request limit",
+        help="",
+        group=Group.ADVANCED,
+        ge=8,
+        le=100_000,
     )
-    rate_window_s: float = Field(
-        default=60.0, title="Silence that resets the server's count (seconds)", gt=0, le=3600
+    rate_window_s: float = _option(
+        60.0,
+        title="Silence that resets the server's count (seconds)",
+        help="",
+        group=Group.ADVANCED,
+        gt=0,
+        le=3600,
     )
-    poll_min_interval_s: float = Field(
-        default=2.0, title="Fastest pull pace against an instant server (seconds)", gt=0, le=60
+    poll_min_interval_s: float = _option(
+        2.0,
+        title="Fastest pull pace against an instant server (seconds)",
+        help="",
+        group=Group.ADVANCED,
+        gt=0,
+        le=60,
     )
-    poll_max_interval_s: float = Field(
-        default=15.0, title="Slowest pull pace before waiting out the limit (seconds)", gt=0, le=600
+    poll_max_interval_s: float = _option(
+        15.0,
+        title="Slowest pull pace before waiting out the limit (seconds)",
+        help="",
+        group=Group.ADVANCED,
+        gt=0,
+        le=600,
     )
-    long_poll_detect_s: float = Field(
-        default=1.0, title="An empty answer held this long means long-poll (seconds)", gt=0, le=30
+    long_poll_detect_s: float = _option(
+        1.0,
+        title="An empty answer held this long means long-poll (seconds)",
+        help="",
+        group=Group.ADVANCED,
+        gt=0,
+        le=30,
     )
-    telemetry_enabled: bool = Field(default=True, title="Send diagnostics telemetry to the CRM")
+    telemetry_enabled: bool = _option(
+        True,
+        title="Send diagnostics telemetry to the CRM",
+        help="Timings and error counts; never numbers or tokens.",
+        group=Group.ADVANCED,
+    )
+
+    @field_validator("server_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        return _is_url(value)
+
+    @field_validator("allow_plain_http")
+    @classmethod
+    def _hosts(cls, value: list[str]) -> list[str]:
+        hosts = [h.strip().lower() for h in value if h.strip()]
+        for host in hosts:
+            if "/" in host or " " in host or ":" in host.strip("[]"):
+                raise ValueError(f"{host!r} is not a host name (no scheme, port or path)")
+        return sorted(set(hosts))
+
+    @classmethod
+    def group_of(cls, name: str) -> Group:
+        extra = cls.model_fields[name].json_schema_extra
+        group = extra.get("group") if isinstance(extra, dict) else None
+        return Group(str(group)) if group else Group.ADVANCED
 
 
 def load_settings(where: Paths) -> Settings:

@@ -26,6 +26,7 @@ import keyring
 from softphone.adb.bridge import PhoneBridge
 from softphone.adb.private import AdbServer
 from softphone.config import Settings, paths
+from softphone.console import describe, reason_text
 from softphone.engine import CallChanged, Engine, EngineEvent, PhoneChanged
 from softphone.model import CallPhase, HistoryEntry, ReportState
 from softphone.numbers import format_display
@@ -74,7 +75,7 @@ class _Narrator:
             line = (
                 f"phone {phone.model or phone.serial} ready"
                 if phone.ready
-                else f"phone: {phone.problem or phone.state}"
+                else f"phone: {describe(phone.problems[0]) if phone.problems else phone.state}"
             )
             if line != self._phone:
                 self._phone = line
@@ -110,7 +111,7 @@ def _moment(entry: HistoryEntry, shown: str) -> tuple[str, str]:
     if entry.phase is CallPhase.RESOLVED:
         how = f"{entry.status}" + (f", {entry.duration_s} s" if entry.duration_s else "")
         if entry.reason and entry.status is not None and entry.status.value != "connected":
-            how += f" ({entry.reason})"
+            how += f" ({reason_text(entry.reason, entry.reason_detail)})"
         return "resolved", f"call {entry.id}: {how}"
     if entry.phase is CallPhase.RECEIVED:
         return "received", f"call {entry.id}: {_ASKED.get(source, source)} {shown}"
@@ -212,7 +213,7 @@ async def _operate(
 
 def _reported(engine: Engine, command_id: str) -> bool:
     """The desk knows the CRM took (or refused for good) this command's result."""
-    entry = engine.store.call_by_command(command_id)
+    entry = engine.entry_for_command(command_id)
     return entry is not None and entry.report_state in (ReportState.SENT, ReportState.DEAD)
 
 

@@ -1,9 +1,13 @@
 """The phone the engine uses: which one, is it ready, and the flow's `Phone` over the ADB bridge.
 
 `DeskPhone` watches the adb server's devices, picks the phone (the only one attached, or the
-one the settings name when there are several), probes its capabilities when it appears, keeps
-its clock offset, and adapts `adb.bridge.PhoneBridge` to the small `flow.Phone` protocol:
-bridge errors become `PhoneUnavailable` / `CallLogUnreadable` with a reason fit for a person.
+one the settings name when there are several), probes its capabilities when it appears (and
+again when asked: the operator fixed a setting on the phone), keeps its clock offset, and
+adapts `adb.bridge.PhoneBridge` to the small `flow.Phone` protocol: bridge errors become
+`PhoneUnavailable` / `CallLogUnreadable` carrying typed problems.
+
+Its state is a `PhoneState` and what is wrong is a tuple of `Problem`s: nothing here words a
+sentence for a person.
 """
 
 from __future__ import annotations
@@ -11,29 +15,74 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import enum
 import logging
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Final
 
-from softphone.adb.bridge import CallLogDenied, Capabilities, PhoneBridge, PhoneError
-from softphone.flow import CallLogUnreadable, DialAttempt, PhoneUnavailable
+from softphone.adb.bridge import (
+    CallLogDenied,
+    Capabilities,
+    Check,
+    DeviceInfo,
+    PhoneBridge,
+    PhoneError,
+)
+from softphone.adb.telecom import disconnect_outcome
+from softphone.config import Settings
+from softphone.flow import CallLogUnreadable, Cause, DialAttempt, PhoneUnavailable
 from softphone.masking import mask_device_id
 from softphone.model import CallLogRow
 from softphone.problems import Problem, ProblemKind
 
 log = logging.getLogger("softphone.adb")
 
-__all__ = ["DeskPhone", "PhoneStatus"]
+__all__ = ["CheckStatus", "DeskPhone", "PhoneState", "PhoneStatus"]
 
-READY = "device"
+
+class PhoneState(enum.StrEnum):
+    """Where the desk's phone stands, as the operator needs to know it."""
+
+    NONE = "none"  # nothing attached (or the chosen phone is not)
+    DEVICE = "device"  # attached and authorised (see `problems` for what it cannot do)
+    UNAUTHORIZED = "unauthorized"  # the "Allow USB debugging?" prompt waits on the phone
+    OFFLINE = "offline"
+    NO_PERMISSIONS = "no_permissions"  # this user may not open its USB device (udev)
+    SEVERAL = "several"  # more than one attached, none chosen
+    ADB_ERROR = "adb_error"  # the adb server is missing or broken
+
+
+_BY_ADB_STATE: Final[dict[str, PhoneState]] = {
+    "device": PhoneState.DEVICE,
+    "unauthorized": PhoneState.UNAUTHORIZED,
+    "offline": PhoneState.OFFLINE,
+    "no_permissions": PhoneState.NO_PERMISSIONS,
+}
+
+_STATE_PROBLEM: Final[dict[PhoneState, ProblemKind]] = {
+    PhoneState.NONE: ProblemKind.PHONE_NONE,
+    PhoneState.UNAUTHORIZED: ProblemKind.PHONE_UNAUTHORIZED,
+    PhoneState.OFFLINE: ProblemKind.PHONE_OFFLINE,
+    PhoneState.NO_PERMISSIONS: ProblemKind.PHONE_NO_PERMISSIONS,
+    PhoneState.SEVERAL: ProblemKind.PHONE_SEVERAL,
+    PhoneState.ADB_ERROR: ProblemKind.ADB_ERROR,
+}
+
+
+def phone_state(adb_state: str) -> PhoneState:
+    """The state for adb's word for a device (anything unknown is as good as offline)."""
+    if "permission" in adb_state:
+        return PhoneState.NO_PERMISSIONS
+    return _BY_ADB_STATE.get(adb_state, PhoneState.OFFLINE)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class CheckStatus:
+    """One capability of the phone: whether it works, and if not, the problem."""
+
     ok: bool
-    reason: str | None = None
-    fix: str | None = None
+    problem: Problem | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -41,90 +90,29 @@ class PhoneStatus:
     """What the operator needs to know about the phone, in one small record."""
 
     serial: str | None = None
-    #: "none", "device", "unauthorized", "offline", "no_permissions", "several", "adb_error"
-    state: str = "none"
+    state: PhoneState = PhoneState.NONE
     model: str | None = None
     android: str | None = None
     call_log: CheckStatus | None = None
     input: CheckStatus | None = None
     sim_count: int | None = None
+    #: The subscription of the default SIM for calls, when the phone says.
+    default_call_sim: int | None = None
     clock_offset_ms: int | None = None
-    #: What is wrong and what to do, when the phone cannot be used.
-    problem: str | None = None
+    #: What is wrong, most important first (empty when all is well).
+    problems: tuple[Problem, ...] = ()
     attached: tuple[str, ...] = ()
 
     @property
     def ready(self) -> bool:
-        return self.state == READY and self.serial is not None
+        """Attached and authorised: calls are placed on it. Its `problems` may still degrade
+        it (no default SIM: Android may ask which SIM; call log denied: results unknown) —
+        flagged with their fixes, never guessed into a refusal to dial."""
+        return self.state is PhoneState.DEVICE and self.serial is not None
 
 
-_PROBLEMS = {
-    "none": "No phone is attached. Connect the phone with a USB cable and turn on USB debugging.",
-    "unauthorized": "The phone asks to allow USB debugging: unlock it and tap Allow.",
-    "offline": "The phone is offline: reconnect the cable.",
-    "no_permissions": "This computer may not use the phone (USB permissions): see the udev rules.",
-    "several": "Several phones are attached: choose one in the settings.",
-}
-
-# The bridge's former English sentences (what is wrong, what to do), moved here unchanged when
-# the adb package began to report typed Problems; the CLI/window wording replaces this table.
-_SENTENCES: dict[ProblemKind, tuple[str, str | None]] = {
-    ProblemKind.PHONE_NONE: (
-        "The phone is not connected.",
-        "Connect the phone with a data USB cable (not a charge-only one) and turn on USB "
-        "debugging in Developer options.",
-    ),
-    ProblemKind.PHONE_OFFLINE: (
-        "The phone is offline.",
-        "Unplug the USB cable and plug it in again; if the phone stays offline, restart it.",
-    ),
-    ProblemKind.PHONE_UNAUTHORIZED: (
-        "The phone has not allowed USB debugging from this computer yet.",
-        "Unlock the phone and tap Allow on the “Allow USB debugging?” prompt (tick “Always "
-        "allow from this computer”). No prompt? Replug the cable, or revoke USB debugging "
-        "authorisations in Developer options and replug.",
-    ),
-    ProblemKind.PHONE_NO_PERMISSIONS: (
-        "This computer may not open the phone's USB connection.",
-        "This computer's user may not open the phone's USB device: on Linux add a udev rule "
-        "for the phone (package android-sdk-platform-tools-common) and join the plugdev group.",
-    ),
-    ProblemKind.PHONE_TIMEOUT: (
-        "The phone did not answer in time.",
-        "The phone did not answer in time: unlock it, then try again.",
-    ),
-    ProblemKind.ADB_ERROR: ("adb refused the request.", None),
-    ProblemKind.CALL_LOG_DENIED: (
-        "The phone refused to show its call log.",
-        "This phone's software does not let USB debugging read the call log, so call results "
-        "will be reported as unknown. Update the phone's software, or use another phone.",
-    ),
-    ProblemKind.CALL_LOG_BROKEN: (
-        "The call log could not be read.",
-        "The phone could not answer a call-log query: restart the phone; if it persists, send "
-        "a support bundle.",
-    ),
-    ProblemKind.INPUT_BLOCKED: (
-        "The phone blocks key presses over USB.",
-        "Turn on Developer options → “USB debugging (Security settings)” on the phone "
-        "(Xiaomi/Redmi/POCO and some OPPO/realme phones), then reconnect the cable.",
-    ),
-}
-
-
-def _reason(problem: Problem | None) -> str | None:
-    if problem is None:
-        return None
-    what = _SENTENCES.get(problem.kind, (problem.kind.value, None))[0]
-    return what if problem.detail is None else f"{what} ({problem.detail})"
-
-
-def _fix(problem: Problem | None) -> str | None:
-    return None if problem is None else _SENTENCES.get(problem.kind, ("", None))[1]
-
-
-def _sentence(problem: Problem | None) -> str:
-    return " ".join(part for part in (_reason(problem), _fix(problem)) if part)
+def _check(check: Check) -> CheckStatus:
+    return CheckStatus(check.ok, check.problem)
 
 
 class DeskPhone:
@@ -139,13 +127,14 @@ class DeskPhone:
         dial_start_timeout: float = 8.0,
     ) -> None:
         self._bridge = bridge
-        self.preferred_serial = preferred_serial
+        self._preferred_serial = preferred_serial
         self._on_change = on_change
         self._dial_start_timeout = dial_start_timeout
         self._status = PhoneStatus()
         self._offset_ms = 0
         self._task: asyncio.Task[None] | None = None
         self._refresh = asyncio.Event()
+        self._probe_again = False
 
     # -- flow.Phone ------------------------------------------------------------------------
 
@@ -163,8 +152,12 @@ class DeskPhone:
     def _ready_serial(self) -> str:
         serial = self.serial
         if serial is None:
-            raise PhoneUnavailable(self._status.problem or _PROBLEMS["none"])
+            raise PhoneUnavailable(self._blocking_problem())
         return serial
+
+    def _blocking_problem(self) -> Problem:
+        problems = self._status.problems
+        return problems[0] if problems else Problem(ProblemKind.PHONE_NONE)
 
     async def dial(self, number: str) -> DialAttempt:
         serial = self._ready_serial()
@@ -172,9 +165,8 @@ class DeskPhone:
             result = await self._bridge.dial(serial, number, start_timeout=self._dial_start_timeout)
         except PhoneError as err:
             self.refresh()
-            raise PhoneUnavailable(_sentence(err.problem)) from err
-        reason = result.reason if result.detail is None else f"{result.reason}: {result.detail}"
-        return DialAttempt(result.started, reason)
+            raise PhoneUnavailable(err.problem) from err
+        return DialAttempt(result.started, result.reason, result.detail)
 
     async def call_state(self) -> int:
         serial = self._ready_serial()
@@ -182,27 +174,39 @@ class DeskPhone:
             return await self._bridge.call_state(serial)
         except PhoneError as err:
             self.refresh()
-            raise PhoneUnavailable(_sentence(err.problem)) from err
+            raise PhoneUnavailable(err.problem) from err
 
-    async def end_call(self) -> str | None:
+    async def end_call(self) -> Problem | None:
         serial = self._ready_serial()
         try:
             check = await self._bridge.end_call(serial)
         except PhoneError as err:
-            raise PhoneUnavailable(_sentence(err.problem)) from err
-        if check.ok:
-            return None
-        return _sentence(check.problem)
+            raise PhoneUnavailable(err.problem) from err
+        return None if check.ok else check.problem
 
     async def call_log_since(self, since_ms: int) -> list[CallLogRow]:
         serial = self._ready_serial()
         try:
             return await self._bridge.call_log_since(serial, since_ms)
         except CallLogDenied as err:
-            raise CallLogUnreadable(_sentence(err.problem)) from err
+            raise CallLogUnreadable(err.problem) from err
         except PhoneError as err:
+            if err.problem.kind is ProblemKind.CALL_LOG_BROKEN:
+                raise CallLogUnreadable(err.problem) from err
             self.refresh()
-            raise PhoneUnavailable(_sentence(err.problem)) from err
+            raise PhoneUnavailable(err.problem) from err
+
+    async def disconnect_cause(self, dial_ms: int, end_ms: int | None) -> Cause | None:
+        serial = self._ready_serial()
+        try:
+            calls = await self._bridge.telecom_calls(serial)
+        except PhoneError as err:
+            log.info("telecom's call analytics could not be read (%s)", err.problem.kind)
+            return None
+        found = disconnect_outcome(calls, dial_ms=dial_ms, end_ms=end_ms)
+        if found is None or not found.raw:
+            return None
+        return Cause(found.code, found.raw)
 
     # -- watching the devices --------------------------------------------------------------
 
@@ -210,9 +214,26 @@ class DeskPhone:
     def status(self) -> PhoneStatus:
         return self._status
 
+    @property
+    def preferred_serial(self) -> str:
+        return self._preferred_serial
+
+    def apply_settings(self, settings: Settings) -> None:
+        """Take the chosen phone and the dial timeout from new settings (looked at at once)."""
+        self._dial_start_timeout = settings.dial_start_timeout_s
+        if settings.phone_serial != self._preferred_serial:
+            self._preferred_serial = settings.phone_serial
+            self.refresh()
+
     def refresh(self) -> None:
         """Look at the attached devices again now (after an error, or a settings change)."""
         self._refresh.set()
+
+    async def reprobe(self) -> PhoneStatus:
+        """Probe the phone again now, capabilities and all (not only when it reattaches)."""
+        self._probe_again = True
+        await self._update()
+        return self._status
 
     async def check_now(self) -> PhoneStatus:
         """Look at the devices once, now, and return the result (for `softphone doctor`)."""
@@ -256,45 +277,33 @@ class DeskPhone:
         try:
             await self._bridge.start()
             devices = await self._bridge.devices()
-        except Exception as err:  # the adb server is down or cannot start
-            problem = _sentence(err.problem) if isinstance(err, PhoneError) else str(err)
-            self._set(PhoneStatus(state="adb_error", problem=problem))
+        except PhoneError as err:
+            self._set(PhoneStatus(state=PhoneState.ADB_ERROR, problems=(err.problem,)))
+            return
+        except Exception:  # the adb server cannot start, or answered something unexpected
+            log.exception("the adb server cannot be used")
+            self._set(
+                PhoneStatus(state=PhoneState.ADB_ERROR, problems=(Problem(ProblemKind.ADB_ERROR),))
+            )
             return
         attached = tuple(d.serial for d in devices)
-        chosen = None
-        if self.preferred_serial:
-            chosen = next((d for d in devices if d.serial == self.preferred_serial), None)
-        elif len(devices) == 1:
-            chosen = devices[0]
-        elif len(devices) > 1:
-            ready = [d for d in devices if d.state == READY]
-            chosen = ready[0] if len(ready) == 1 else None
-            if chosen is None:
-                self._set(
-                    PhoneStatus(state="several", problem=_PROBLEMS["several"], attached=attached)
-                )
-                return
+        chosen = self._choose(devices)
         if chosen is None:
-            problem = _PROBLEMS["none"]
-            if self.preferred_serial and attached:
-                problem = (
-                    "The chosen phone is not attached: connect it, or choose one of the "
-                    "attached phones."
-                )
-            self._set(PhoneStatus(state="none", problem=problem, attached=attached))
             return
-        if chosen.state != READY:
+        state = phone_state(chosen.state)
+        if state is not PhoneState.DEVICE:
             self._set(
                 PhoneStatus(
                     serial=chosen.serial,
-                    state=chosen.state,
+                    state=state,
                     model=chosen.model,
-                    problem=_PROBLEMS.get(chosen.state, chosen.state),
+                    problems=(Problem(_STATE_PROBLEM.get(state, ProblemKind.PHONE_OFFLINE)),),
                     attached=attached,
                 )
             )
             return
-        if self._status.serial == chosen.serial and self._status.ready:
+        again, self._probe_again = self._probe_again, False
+        if self._status.serial == chosen.serial and self._status.ready and not again:
             if self._status.attached != attached:
                 self._set(dataclasses.replace(self._status, attached=attached))
             return  # already probed
@@ -304,8 +313,9 @@ class DeskPhone:
             self._set(
                 PhoneStatus(
                     serial=chosen.serial,
-                    state="offline",
-                    problem=_sentence(err.problem),
+                    state=PhoneState.OFFLINE,
+                    model=chosen.model,
+                    problems=(err.problem,),
                     attached=attached,
                 )
             )
@@ -313,26 +323,42 @@ class DeskPhone:
         self._offset_ms = caps.clock_offset_ms or 0
         self._set(self._from_capabilities(chosen.serial, caps, attached))
 
+    def _choose(self, devices: list[DeviceInfo]) -> DeviceInfo | None:
+        """The phone to use, or None after setting the status that says why there is none."""
+        attached = tuple(d.serial for d in devices)
+        if self._preferred_serial:
+            chosen = next((d for d in devices if d.serial == self._preferred_serial), None)
+            if chosen is None:
+                kind = ProblemKind.PHONE_CHOSEN_MISSING if attached else ProblemKind.PHONE_NONE
+                self._set(PhoneStatus(problems=(Problem(kind),), attached=attached))
+            return chosen
+        if len(devices) == 1:
+            return devices[0]
+        ready = [d for d in devices if phone_state(d.state) is PhoneState.DEVICE]
+        if len(devices) > 1 and len(ready) == 1:
+            return ready[0]
+        if len(devices) > 1:
+            problem = Problem(ProblemKind.PHONE_SEVERAL, params={"count": len(devices)})
+            self._set(PhoneStatus(state=PhoneState.SEVERAL, problems=(problem,), attached=attached))
+            return None
+        self._set(PhoneStatus(problems=(Problem(ProblemKind.PHONE_NONE),), attached=attached))
+        return None
+
     @staticmethod
     def _from_capabilities(
         serial: str, caps: Capabilities, attached: tuple[str, ...]
     ) -> PhoneStatus:
-        def check(c: Any) -> CheckStatus:
-            return CheckStatus(bool(c.ok), _reason(c.problem), _fix(c.problem))
-
-        problem = None
-        if not caps.call_log.ok:
-            problem = _sentence(caps.call_log.problem)
         return PhoneStatus(
             serial=serial,
-            state=READY,
+            state=PhoneState.DEVICE,
             model=caps.model,
             android=caps.android_release,
-            call_log=check(caps.call_log),
-            input=check(caps.input),
+            call_log=_check(caps.call_log),
+            input=_check(caps.input),
             sim_count=caps.sim_count,
+            default_call_sim=caps.default_call_sim,
             clock_offset_ms=caps.clock_offset_ms,
-            problem=problem,
+            problems=tuple(caps.problems),
             attached=attached,
         )
 
@@ -340,7 +366,7 @@ class DeskPhone:
         if status == self._status:
             return
         self._status = status
-        log.info("phone status: %s %s", status.state, status.problem or "")
+        log.info("phone status: %s %s", status.state, " ".join(p.kind for p in status.problems))
         if self._on_change is not None:
             try:
                 self._on_change(status)

@@ -173,29 +173,35 @@ def parse_telecom_calls(text: object) -> list[TelecomCall]:
 def disconnect_outcome(
     calls: Iterable[TelecomCall], *, dial_ms: int, end_ms: int | None, slack_ms: int = 3000
 ) -> TelecomCall | None:
-    """Our call among telecom's: the OUTGOING block that started nearest `dial_ms`.
+    """Our call among telecom's: the OUTGOING block nearest our call, never by position.
 
-    All times are the phone's clock. A block qualifies when it started within `slack_ms` of
-    `dial_ms` and, if both ends are known, did not end later than `end_ms` + `slack_ms` (our call
-    was over by `end_ms`). Among several, the nearest start wins, then the end nearest `end_ms`;
-    two that still tie but disagree on the cause give None (which one was ours is unknowable).
+    All times are the phone's clock. Telecom sets `startTime` only when a call goes active, so
+    a call that never connected (busy, declined, unanswered — exactly the ones this is for)
+    prints `startTime: 0`: such a block is placed by its `endTime` against `end_ms` (when the
+    phone went idle). A connected one is placed by its start against `dial_ms`, and must not
+    have ended later than `end_ms` + `slack_ms`. Among several, the nearest wins; two that
+    tie but disagree on the cause give None (which one was ours is unknowable).
     """
     candidates: list[tuple[int, int, TelecomCall]] = []
     for call in calls:
-        if call.direction != "OUTGOING" or call.start_ms is None:
+        if call.direction != "OUTGOING":
             continue
-        distance = abs(call.start_ms - dial_ms)
-        if distance > slack_ms:
+        started = call.start_ms is not None and call.start_ms > 0
+        if started:
+            assert call.start_ms is not None
+            distance = abs(call.start_ms - dial_ms)
+            if end_ms is not None and call.end_ms and call.end_ms > end_ms + slack_ms:
+                continue
+        elif end_ms is not None and call.end_ms:
+            distance = abs(call.end_ms - end_ms)
+        else:
             continue
-        if end_ms is not None and call.end_ms is not None and call.end_ms > end_ms + slack_ms:
-            continue
-        end_distance = (
-            abs(call.end_ms - end_ms) if end_ms is not None and call.end_ms is not None else 0
-        )
-        candidates.append((distance, end_distance, call))
+        if distance <= slack_ms:
+            ends = abs(call.end_ms - end_ms) if end_ms is not None and call.end_ms else 0
+            candidates.append((distance, ends, call))
     if not candidates:
         return None
-    candidates.sort(key=lambda item: (item[0], item[1]))
+    candidates.sort(key=lambda item: item[:2])
     best = candidates[0]
     for other in candidates[1:]:
         if other[:2] != best[:2]:

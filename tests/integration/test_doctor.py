@@ -54,9 +54,20 @@ async def test_plain_http_to_a_remote_host_is_refused_before_any_request() -> No
     assert not lines["CRM server"].ok and "https" in (lines["CRM server"].fix or "")
 
 
-async def test_two_sims_are_fine_with_the_default_sim_advice(
+async def test_two_sims_with_a_default_for_calls_are_fine(
     sim_phone_factory: SimPhoneFactory,
 ) -> None:
     sim_phone_factory(sims=2)
     lines = by_name(await run_checks(paths().ensure(), Settings()))
-    assert lines["SIM cards"].ok and "default SIM" in lines["SIM cards"].detail
+    assert lines["SIM cards"].ok and "default for calls set" in lines["SIM cards"].detail
+
+
+async def test_two_sims_without_a_default_for_calls_say_where_to_set_it(
+    sim_phone_factory: SimPhoneFactory,
+) -> None:
+    phone = sim_phone_factory(sims=2)
+    phone.set_default_sim(None)
+    lines = by_name(await run_checks(paths().ensure(), Settings()))
+    assert not lines["SIM cards"].ok
+    assert "no default SIM for calls" in lines["SIM cards"].detail
+    assert "SIM cards > Calls" in (lines["SIM cards"].fix or "")

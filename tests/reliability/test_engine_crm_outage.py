@@ -47,7 +47,7 @@ async def test_a_result_waits_out_a_crm_outage_and_the_session_survives(
         )
         crm.stop()  # the CRM goes down while the operator talks
         await eventually(
-            lambda: (entry := engine.store.call_by_command(first)) and entry.status,
+            lambda: (entry := engine.entry_for_command(first)) and entry.status,
             30,
             "the call resolved while the CRM is away",
         )

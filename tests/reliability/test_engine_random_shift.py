@@ -4,7 +4,8 @@ Fixed seeds (reproducible): a CRM user sends commands with well-written, oddly w
 hostile numbers; the far end answers for a random time, does not answer, is busy or rejects;
 the operator sometimes makes a call by hand on the phone in between. Whatever happens: every
 dialable command is dialled exactly once, in the order received, and nothing else ever reaches
-the phone; every command gets a result in the CRM with the outcome the phone's log supports.
+the phone; every command gets a result in the CRM with the outcome the phone's log and telecom's
+disconnect cause support.
 """
 
 from __future__ import annotations
@@ -72,7 +73,8 @@ async def test_a_random_shift_keeps_every_invariant(
             talk = rng.choice([1.1, 2.1])
             expected: str | None = None  # never dialled; the CRM hears why
             if dialable(text):
-                expected = "connected" if outcome == "answered" else "no_answer"
+                # The call log says connected or not; telecom's cause tells busy and rejected.
+                expected = "connected" if outcome == "answered" else outcome
                 sim_phone.push_scripts(CallScript(ring_s=0.2, outcome=outcome, talk_s=talk))
             if rng.random() < 0.3:  # a call the operator made by hand a moment ago
                 sim_phone.add_call_log_row(number=a_number(rng), duration=5, type=2)
@@ -87,7 +89,8 @@ async def test_a_random_shift_keeps_every_invariant(
         await engine.stop()
 
     # The seeds are chosen so that each shift has every kind of command in it.
-    assert {e for _, _, e in sent} == {None, "connected", "no_answer"}
+    assert {None, "connected"} <= {e for _, _, e in sent}
+    assert {e for _, _, e in sent} & {"no_answer", "busy", "rejected"}
     dialled = [c.rsplit("tel:", 1)[1] for c in sim_phone.commands() if c.startswith("am start")]
     assert dialled == [normalize(t) for _, t, e in sent if e is not None]
     assert all(
@@ -101,6 +104,8 @@ async def test_a_random_shift_keeps_every_invariant(
         assert body["action_source"] == "crm_ui"
         if expected is None:
             assert body["call_status"] in ("no_action", "unknown"), text
-            assert "not dialled" in body.get("reason_if_unknown", ""), text
+            if crm.options.profile == "seed":  # production drops the reason fields
+                reason = body.get("reason_if_unknown")
+                assert reason in ("invalid_number", "empty_command"), text
         else:
             assert body["call_status"] == expected, text

@@ -286,7 +286,9 @@ async def test_a_dial_that_never_starts_is_resolved_with_its_reason(
         phone.refuse = "call state stayed idle (emergency-like number or SIM chooser)"
         done = await run_one(flow, store, cmd("c1"))
         assert done.status is CallStatus.NO_ACTION
-        assert done.reason == Reason.DIAL_NOT_STARTED and "stayed idle" in (done.reason_detail or "")
+        assert done.reason == Reason.DIAL_NOT_STARTED and "stayed idle" in (
+            done.reason_detail or ""
+        )
         assert phone.dialled == ["+79123456789"]
 
 

@@ -345,3 +345,13 @@ def test_what_each_android_version_prints_reads_back(
     )
     assert call.code == code
     assert call.reason == (reason or None)
+
+
+def test_a_call_that_never_connected_is_found_by_its_end_start_time_is_zero() -> None:
+    # Telecom sets startTime only when a call goes active: busy, declined and unanswered calls
+    # print `startTime: 0`, and are placed by when they ended.
+    busy = TelecomCall(0, DIAL_MS + 6_600, "OUTGOING", "BUSY", "BUSY", "…(BUSY)…")
+    earlier = TelecomCall(0, DIAL_MS - 60_000, "OUTGOING", "LOCAL", "LOCAL", "…(LOCAL)…")
+    found = disconnect_outcome([earlier, busy], dial_ms=DIAL_MS, end_ms=DIAL_MS + 6_700)
+    assert found == busy
+    assert disconnect_outcome([busy], dial_ms=DIAL_MS, end_ms=None) is None
