@@ -1,7 +1,10 @@
 """The `softphone` command: the app, its headless engine, and the stand-ins for tests and demos.
 
+`softphone` with no subcommand opens the window (a second one brings the first forward);
+`softphone tel:+79…` (the `tel:` link handler) hands the number to the running window.
+
 Subcommands:
-  run --headless        the engine with the saved settings, until SIGINT/SIGTERM
+  run [--headless]      the window (or the engine alone), until quit / SIGINT / SIGTERM
   login                 sign in (QR token, or username with the password on stdin)
   logout                sign out and forget the session
   status [--json]       the running instance's status (or what can be known without it)
@@ -17,10 +20,11 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import urllib.parse
 from collections.abc import Callable, Sequence
 
 from softphone import __version__
-from softphone.console import EXIT_FAIL, EXIT_USAGE
+from softphone.console import EXIT_FAIL
 
 #: Subcommands whose module parses its own arguments: name → (module, help).
 DELEGATED: dict[str, tuple[str, str]] = {
@@ -35,11 +39,13 @@ def _parser() -> argparse.ArgumentParser:
         description="Places CRM call commands on a USB-tethered Android phone.",
     )
     parser.add_argument("--version", action="version", version=f"softphone {__version__}")
+    parser.add_argument("--server", default=None, help="fill in the CRM address at sign-in")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    run = sub.add_parser("run", help="run the engine")
+    run = sub.add_parser("run", help="run Softphone (the window, or --headless)")
     run.add_argument("--headless", action="store_true", help="without a window")
     run.add_argument("--serial", default=None, help="the phone to use when several are attached")
+    run.add_argument("--server", default=None, help="fill in the CRM address at sign-in")
 
     login = sub.add_parser("login", help="sign in to the CRM")
     login.add_argument("--server", required=True, help="the CRM address, e.g. https://crm.example")
@@ -65,6 +71,9 @@ def _parser() -> argparse.ArgumentParser:
     call.add_argument("number")
     call.add_argument("--serial", default=None)
     call.add_argument("--json", action="store_true")
+    call.add_argument(
+        "--window", action="store_true", help="with no Softphone running, open the window for it"
+    )
 
     demo = sub.add_parser("demo", help="run against a built-in simulated CRM and phone")
     demo.add_argument("--profile", choices=("seed", "production"), default="seed")
@@ -100,17 +109,24 @@ def _glue_values(args: list[str]) -> list[str]:
     return glued
 
 
+def tel_number(link: str) -> str:
+    """The number in a `tel:` link (`tel:+7-912…`, `tel://…`, percent-encoded, `;params`)."""
+    body = urllib.parse.unquote(link.split(":", 1)[1]).lstrip("/")
+    return body.split(";", 1)[0].split("?", 1)[0].strip()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] in DELEGATED:
         module = importlib.import_module(DELEGATED[args[0]][0])
         entry: Callable[[list[str]], int] = module.main
         return entry(args[1:])
+    if args and args[0].lower().startswith("tel:"):
+        args = ["call", "--window", tel_number(args[0]), *args[1:]]
     parser = _parser()
     parsed = parser.parse_args(_glue_values(args))
     if parsed.command is None:
-        parser.print_help()
-        return EXIT_USAGE
+        parsed.command, parsed.headless, parsed.serial = "run", False, None
     from softphone import commands  # the engine and its dependencies, only when needed
     from softphone.config import paths
     from softphone.store import StoreError

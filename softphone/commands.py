@@ -57,8 +57,9 @@ def _ask(where: Paths, op: str, *, timeout: float = 30.0, **args: Any) -> dict[s
 
 def cmd_run(args: argparse.Namespace) -> int:
     if not args.headless:
-        say("The window is not there yet: use `softphone run --headless`.")
-        return EXIT_FAIL
+        from softphone.ui.main import run_window  # Qt only when a window is wanted
+
+        return int(run_window(args))
     where = paths().ensure()
     settings = _settings(args)
     logs.setup(where.log_file, level=settings.log_level, console=True)
@@ -350,7 +351,13 @@ def cmd_call(args: argparse.Namespace) -> int:
     try:
         reply = _ask(where, "call", number=args.number, timeout=15)
     except NoInstance:
+        if args.window:  # a tel: link: the window opens and dials it
+            from softphone.ui.main import run_window
+
+            return int(run_window(args))
         return _call_directly(args)
+    if args.window:
+        _ask(where, "show", timeout=5)
     if not reply.get("ok"):
         try:
             why = number_problem(NumberProblem(str(reply.get("number_problem"))))

@@ -19,7 +19,8 @@ import sys
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal, TextIO
+from pathlib import Path
+from typing import Any, Literal, TextIO
 
 import keyring
 
@@ -34,7 +35,7 @@ from softphone.sim.crm import CrmOptions, RunningCrm, start_in_thread
 from softphone.sim.phone import CallScript, SimPhone
 from softphone.sync.memory_keyring import MemoryKeyring
 
-__all__ = ["DemoOptions", "run_demo"]
+__all__ = ["PASSWORD", "USER", "DemoOptions", "World", "run_demo"]
 
 USER = "demo"
 PASSWORD = "demo"  # noqa: S105 — a simulated CRM's user, on loopback only
@@ -131,52 +132,102 @@ def _shown(number: str) -> str:
         return number
 
 
-async def run_demo(options: DemoOptions, stop: asyncio.Event, out: TextIO = sys.stdout) -> int:
-    """Run the demo until `stop` is set (or `options.calls` results reached the CRM)."""
-    keyring.set_keyring(MemoryKeyring())
-    rng = random.Random(options.seed)
-    narrator = _Narrator(out)
-    with tempfile.TemporaryDirectory(prefix="softphone-demo-") as home:
-        try:
-            crm = start_in_thread(
-                CrmOptions(profile=options.profile, users=[(USER, PASSWORD, False)]),
-                port=options.crm_port,
-            )
-        except RuntimeError as err:  # the port is taken, or loopback is unusable
-            print(f"The demo cannot start its simulated CRM: {err}", file=sys.stderr)
-            return 1
-        phone = SimPhone(log_delay_s=0.5)
+class World:
+    """The demo's world, private to one process: a simulated CRM, simulated phones behind an
+    adb server of its own (USB scanning off), a throw-away home and an in-memory keyring.
+
+    `await world.start()`, then `world.engine(...)` makes the desk's engine (not started);
+    `await world.stop()` ends it all. The window's demo, its screenshots and tests use it too.
+    """
+
+    def __init__(self, profile: Literal["seed", "production"] = "seed", crm_port: int = 0) -> None:
+        self.profile = profile
+        self.crm_port = crm_port
+        self.crm: RunningCrm | None = None
+        self.adb = AdbServer()
+        self.phones: list[SimPhone] = []
+        self._home = tempfile.TemporaryDirectory(prefix="softphone-demo-")
+        self.home = Path(self._home.name)
+
+    async def start(self, **crm_options: Any) -> None:
+        """Start the CRM (RuntimeError when its port is taken) and the adb server."""
+        keyring.set_keyring(MemoryKeyring())
+        options = CrmOptions(profile=self.profile, users=[(USER, PASSWORD, False)], **crm_options)
+        self.crm = start_in_thread(options, port=self.crm_port)
+        await asyncio.to_thread(self.adb.start)
+
+    @property
+    def crm_url(self) -> str:
+        assert self.crm is not None, "start the world first"
+        return self.crm.url
+
+    async def add_phone(self, *, wanted: str = "device", **options: Any) -> SimPhone:
+        """A simulated phone attached to the world's adb server (`wanted`: the adb state to
+        wait for — `unauthorized` for one whose prompt is not yet accepted)."""
+        options.setdefault("log_delay_s", 0.5)
+        phone = SimPhone(**options)
         phone.set_default_script(CallScript(ring_s=2.0, outcome="answered", talk_s=4.0))
         phone.start()
-        adb = AdbServer()
-        engine: Engine | None = None
-        try:
-            await asyncio.to_thread(adb.start)
-            await asyncio.to_thread(adb.connect, phone.serial)
-            narrator.say(
-                f"simulated CRM ({options.profile}) at {crm.url}/ — open it to press "
-                f'"call" yourself; user {USER}'
-            )
-            narrator.say(f"simulated phone {phone.model} at {phone.serial}, adb port {adb.port}")
-            settings = Settings(server_url=crm.url, call_log_wait_s=6.0)
-            engine = Engine(
-                paths(home),
-                settings,
-                bridge=PhoneBridge("127.0.0.1", adb.port),
-                control=False,
-            )
-            engine.subscribe(narrator)
-            await engine.start()
-            await engine.login_qr(crm.url, crm.create_qr(USER))
-            narrator.say(f"signed in as {USER} (QR code)")
-            return await _operate(engine, crm, phone, options, stop, rng, narrator.say)
-        finally:
-            if engine is not None:
-                await engine.stop()
+        self.phones.append(phone)
+        await asyncio.to_thread(self.adb.connect, phone.serial, 10, wanted)
+        return phone
+
+    async def remove_phone(self, phone: SimPhone) -> None:
+        await asyncio.to_thread(self.adb.disconnect, phone.serial)
+        phone.stop()
+        self.phones.remove(phone)
+
+    def engine(self, **settings: Any) -> Engine:
+        """The desk's engine on the world's home, CRM and adb server (start it yourself)."""
+        merged: dict[str, Any] = {"server_url": self.crm_url, "call_log_wait_s": 6.0, **settings}
+        return Engine(
+            paths(self.home),
+            Settings(**merged),
+            bridge=PhoneBridge("127.0.0.1", self.adb.port),
+            control=False,
+        )
+
+    async def stop(self) -> None:
+        for phone in list(self.phones):
             with contextlib.suppress(Exception):
-                await asyncio.to_thread(adb.kill)
-            phone.stop()
-            crm.stop()
+                await self.remove_phone(phone)
+        with contextlib.suppress(Exception):
+            await asyncio.to_thread(self.adb.kill)
+        if self.crm is not None:
+            self.crm.stop()
+        self._home.cleanup()
+
+
+async def run_demo(options: DemoOptions, stop: asyncio.Event, out: TextIO = sys.stdout) -> int:
+    """Run the demo until `stop` is set (or `options.calls` results reached the CRM)."""
+    rng = random.Random(options.seed)
+    narrator = _Narrator(out)
+    world = World(options.profile, options.crm_port)
+    try:
+        await world.start()
+    except RuntimeError as err:  # the port is taken, or loopback is unusable
+        print(f"The demo cannot start its simulated CRM: {err}", file=sys.stderr)
+        await world.stop()
+        return 1
+    engine: Engine | None = None
+    try:
+        phone = await world.add_phone()
+        assert world.crm is not None
+        narrator.say(
+            f"simulated CRM ({options.profile}) at {world.crm_url}/ — open it to press "
+            f'"call" yourself; user {USER}'
+        )
+        narrator.say(f"simulated phone {phone.model} at {phone.serial}, adb port {world.adb.port}")
+        engine = world.engine()
+        engine.subscribe(narrator)
+        await engine.start()
+        await engine.login_qr(world.crm_url, world.crm.create_qr(USER))
+        narrator.say(f"signed in as {USER} (QR code)")
+        return await _operate(engine, world.crm, phone, options, stop, rng, narrator.say)
+    finally:
+        if engine is not None:
+            await engine.stop()
+        await world.stop()
 
 
 async def _operate(

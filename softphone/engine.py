@@ -56,12 +56,16 @@ from softphone.sync import (
     CommandStalled,
     CrmError,
     CrmLink,
+    InsecureServer,
     OutboxChanged,
     PacingChanged,
     PollStatusChanged,
+    RateLimited,
+    Rejected,
     SessionChanged,
     SyncEvent,
     SyncStatus,
+    Unavailable,
 )
 from softphone.sync.link import RequestRecord
 
@@ -71,19 +75,24 @@ __all__ = [
     "CallChanged",
     "CommandReceived",
     "CommandStalled",
+    "CrmError",
     "Engine",
     "EngineEvent",
     "EngineStatus",
     "HistoryPage",
+    "InsecureServer",
     "OutboxChanged",
     "PacingChanged",
     "PhoneChanged",
     "PollStatusChanged",
+    "RateLimited",
     "Readiness",
+    "Rejected",
     "RequestRecord",
     "SessionChanged",
     "SettingsChanged",
     "SettingsRefused",
+    "Unavailable",
     "jsonable",
 ]
 
@@ -295,6 +304,7 @@ class Engine:
         self._started = False
         self._instance = InstanceLock(self._paths.data_dir / "engine.lock")
         self._stop_requested = asyncio.Event()
+        self._show_handlers: list[Callable[[], None]] = []
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -626,6 +636,11 @@ class Engine:
 
     # -- the command line's door -----------------------------------------------------------
 
+    def on_show_request(self, handler: Callable[[], None]) -> None:
+        """Call `handler` when another `softphone` asks this one to show itself (the window
+        registers its "bring forward"; a headless engine has none and says so)."""
+        self._show_handlers.append(handler)
+
     def qr_only(self, server_url: str) -> bool:
         """Whether this server refused password sign-in here before (it signs in by QR only)."""
         return self._link.qr_only(server_url)
@@ -673,4 +688,8 @@ class Engine:
         if op == "stop":
             self._stop_requested.set()
             return {"ok": True}
+        if op == "show":
+            for handler in self._show_handlers:
+                handler()
+            return {"ok": bool(self._show_handlers), "error": "no window: the engine runs headless"}
         return {"ok": False, "error": f"unknown request {op!r}"}

@@ -88,14 +88,18 @@ class AdbServer:
             seen = self.state(serial)
         return seen
 
-    def connect(self, serial: str, timeout: float = 10) -> None:
-        """`adb connect`, then wait for `device`; raise with the state seen if it never comes."""
+    def connect(self, serial: str, timeout: float = 10, wanted: str = "device") -> None:
+        """`adb connect`, then wait for `wanted` (`device`, or `unauthorized` for a phone that
+        asks); raise with the state seen if it never comes."""
         result = self.adb("connect", serial, timeout=timeout)
-        if "connected to" not in result.stdout:
+        # A phone that asks for authorisation is connected too: adb says it failed to
+        # authenticate, and lists it as `unauthorized`.
+        asks = wanted == "unauthorized" and "failed to authenticate" in result.stdout
+        if "connected to" not in result.stdout and not asks:
             raise RuntimeError(f"adb connect {serial}: {result.stdout.strip()} {result.stderr}")
-        seen = self.wait_state(serial, "device", timeout)
-        if seen != "device":
-            raise RuntimeError(f"{serial} did not become `device`; last state seen: {seen}")
+        seen = self.wait_state(serial, wanted, timeout)
+        if seen != wanted:
+            raise RuntimeError(f"{serial} did not become `{wanted}`; last state seen: {seen}")
 
     def disconnect(self, serial: str) -> None:
         self.adb("disconnect", serial)
