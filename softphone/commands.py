@@ -139,7 +139,7 @@ def cmd_login(args: argparse.Namespace) -> int:
                 password=password,
             )
         else:
-            reply = _ask(where, "login_qr", server=args.server, token=token)
+            reply = _ask(where, "login_qr", server=args.server, qr_token=token)
     except NoInstance:
         return _login_here(where, settings, args, password, token)
     if not reply.get("ok"):

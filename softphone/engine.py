@@ -655,7 +655,7 @@ class Engine:
                 "problem": None if problem is None else problem.to_json(),
             }
         if op == "login_qr":
-            await self.login_qr(str(request.get("server", "")), str(request.get("token", "")))
+            await self.login_qr(str(request.get("server", "")), str(request.get("qr_token", "")))
             return {"ok": True, "status": self.status().to_json()}
         if op == "login_password":
             await self.login_password(
