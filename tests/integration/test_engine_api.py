@@ -31,7 +31,7 @@ from softphone.phone import PhoneState
 from softphone.problems import ProblemKind
 from softphone.sim.crm import CrmOptions, RunningCrm, start_in_thread
 from softphone.sim.phone import CallScript, SimPhone
-from softphone.sync import InsecureServer, PacingCause
+from softphone.sync import InsecureServer, PacingCause, Rejected
 from tests.support.adb import AdbServer, SimPhoneFactory
 from tests.support.engines import desk_engine
 from tests.support.waiting import eventually
@@ -364,3 +364,23 @@ async def test_no_events_without_pacing_are_sent_when_nothing_is_held(
         )
         assert not engine.status().sync.rate_limited
     assert all(not e.held for e in of_type(events, PacingChanged))
+
+
+async def test_a_password_refused_by_a_qr_only_server_leaves_that_server_for_a_qr_sign_in(
+    crm: RunningCrm, adb_server: AdbServer
+) -> None:
+    engine = desk_engine(adb_server.port)
+    events: list[EngineEvent] = []
+    engine.subscribe(events.append)
+    await engine.start()
+    try:
+        with pytest.raises(Rejected) as refused:
+            await engine.login_password(crm.url + "/", "op1", "pw1")
+        assert refused.value.status == 403 and "QR" in str(refused.value)
+        assert not engine.status().sync.signed_in
+        # The window offers the QR sign-in for this server next; doctor looks at it.
+        assert engine.qr_only(crm.url)
+        assert engine.settings.server_url == crm.url == load_settings(paths()).server_url
+        assert [e.changed for e in of_type(events, SettingsChanged)] == [{"server_url"}]
+    finally:
+        await engine.stop()
