@@ -140,7 +140,7 @@ def cmd_login(args: argparse.Namespace) -> int:
                 password=password,
             )
         else:
-            reply = _ask(where, "login_qr", server=args.server, token=token)
+            reply = _ask(where, "login_qr", server=args.server, qr_token=token)
     except NoInstance:
         return _login_here(where, settings, args, password, token)
     if not reply.get("ok"):
@@ -179,6 +179,10 @@ def _login_here(
                 await link.login_qr(args.server, token)
             status = link.status()
         except CrmError as err:
+            if args.username and link.qr_only(args.server):
+                # A CRM that signs in by QR only: where this desk signs in next (doctor looks
+                # at it, and stops suggesting a password).
+                save_settings(where, settings.model_copy(update={"server_url": _base(args.server)}))
             return _login_refused(where, args, str(err), err.status)
         finally:
             await link.stop()

@@ -93,8 +93,20 @@ class ControlServer:
             return {"ok": False, "error": str(err)}
 
 
+#: Names the door itself uses in a request line: an argument must never take one over.
+RESERVED: Final = frozenset({"token", "op"})
+
+
 def request(file: Path, op: str, *, timeout: float = 30.0, **args: Any) -> dict[str, Any]:
-    """Send one request to the running instance (blocking; for the command line)."""
+    """Send one request to the running instance (blocking; for the command line).
+
+    `args` travel beside the door's own `token` and `op`, so they may not be named so (a QR
+    sign-in token passed as `token` once replaced the door's, and the engine said "not
+    allowed"): TypeError before anything is sent.
+    """
+    clash = RESERVED & set(args)
+    if clash:
+        raise TypeError(f"request arguments may not be named {', '.join(sorted(clash))}")
     try:
         info = json.loads(file.read_text(encoding="utf-8"))
         port, token = int(info["port"]), str(info["token"])

@@ -518,8 +518,16 @@ class Engine:
         return self._flow.dismiss(call_id)
 
     async def login_password(self, server_url: str, username: str, password: str) -> None:
-        """Sign in by password; `sync.Rejected` carries the server's own words when refused."""
-        await self._link.login_password(server_url, username, password)
+        """Sign in by password; `sync.Rejected` carries the server's own words when refused.
+
+        A server that refuses passwords altogether (QR sign-in only) is still remembered as
+        this desk's server: it is where the operator signs in next, by QR."""
+        try:
+            await self._link.login_password(server_url, username, password)
+        except Rejected:
+            if self._link.qr_only(server_url):
+                await self.update_settings(server_url=server_url.strip().rstrip("/"))
+            raise
         await self._remember_server(server_url, username)
 
     async def login_qr(self, server_url: str, token: str) -> None:
@@ -670,7 +678,7 @@ class Engine:
                 "problem": None if problem is None else problem.to_json(),
             }
         if op == "login_qr":
-            await self.login_qr(str(request.get("server", "")), str(request.get("token", "")))
+            await self.login_qr(str(request.get("server", "")), str(request.get("qr_token", "")))
             return {"ok": True, "status": self.status().to_json()}
         if op == "login_password":
             await self.login_password(

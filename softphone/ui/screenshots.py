@@ -24,8 +24,8 @@ from typing import Any
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("ADB_USB", "0")
 
-import qasync  # noqa: E402 - after the platform is chosen
-from PySide6.QtWidgets import (  # noqa: E402
+import qasync
+from PySide6.QtWidgets import (
     QAbstractButton,
     QApplication,
     QCheckBox,
@@ -37,12 +37,12 @@ from PySide6.QtWidgets import (  # noqa: E402
     QWidget,
 )
 
-from softphone.demo import USER, World  # noqa: E402
-from softphone.engine import Engine  # noqa: E402
-from softphone.sim.phone import CallScript, SimPhone  # noqa: E402
-from softphone.ui import i18n  # noqa: E402
-from softphone.ui.app import build_window  # noqa: E402
-from softphone.ui.mainwindow import DEFAULT_SIZE, MainWindow  # noqa: E402
+from softphone.demo import USER, World
+from softphone.engine import Engine
+from softphone.sim.phone import CallScript, SimPhone
+from softphone.ui import i18n
+from softphone.ui.app import build_window
+from softphone.ui.mainwindow import DEFAULT_SIZE, MainWindow
 
 __all__ = ["SCENES", "Scene", "Stage", "overflows"]
 
@@ -58,8 +58,8 @@ class Stage:
     window: MainWindow
     phone: SimPhone
 
-    async def until(self, what: str, check: Callable[[], Any], timeout: float = 20) -> Any:
-        deadline = time.monotonic() + timeout
+    async def until(self, what: str, check: Callable[[], Any], within: float = 20) -> Any:
+        deadline = time.monotonic() + within
         while True:
             value = check()
             if value:
@@ -260,7 +260,6 @@ async def _save(widget: QWidget, folder: Path, language: str, scene: str) -> lis
 
 async def take(folder: Path, languages: tuple[str, ...] = ("en", "ru")) -> list[str]:
     """Save every scene in each language; returns the overflow reports."""
-    folder.mkdir(parents=True, exist_ok=True)
     problems: list[str] = []
     for language in languages:
         i18n.install(language)
@@ -295,6 +294,7 @@ async def take(folder: Path, languages: tuple[str, ...] = ("en", "ru")) -> list[
 
 def main(argv: list[str]) -> int:
     folder = Path(argv[0]) if argv else Path("screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)

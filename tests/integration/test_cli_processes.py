@@ -7,6 +7,7 @@ adb server), `softphone login` signs in, `softphone run --headless` runs the eng
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import signal
@@ -19,6 +20,7 @@ from typing import Any
 import httpx
 import pytest
 
+from softphone.sim.crm import CrmOptions, RunningCrm, start_in_thread
 from tests.support.adb import AdbServer
 from tests.support.desk import ROOT, desk_env, run_softphone, softphone
 from tests.support.waiting import wait_until
@@ -188,13 +190,12 @@ def test_a_whole_shift_through_the_command_line(desk: Desk) -> None:
             assert f"OK   {line}" in doctor.stdout, doctor.stdout
         assert "is reachable" in doctor.stdout and "HTTP 401" not in doctor.stdout
         assert token_free(doctor.stdout)
-        # Asked through the engine: doctor spent none of the desk's request budget.
-        own = [
-            r
-            for r in desk.crm("GET", "/sim/requests")[requests_before:]
-            if r["path"] in ("/api/phone/user/info/", "/api/token/refresh/")
-        ]
-        assert own == []
+        # Asked through the engine: doctor spent none of the desk's request budget. Nothing
+        # in the CRM's log meanwhile but the running engine's own pulls, with its device id.
+        [device] = desk.crm("GET", "/sim/devices")
+        during = desk.crm("GET", "/sim/requests")[requests_before:]
+        assert {(r["method"], r["path"]) for r in during} <= {("GET", "/api/phone/calls/pull/")}
+        assert all(f"device_id={device['device_id']}" in r["query"] for r in during), during
     finally:
         engine.send_signal(signal.SIGTERM)
         _, engine_output = engine.communicate(timeout=20)
@@ -244,3 +245,99 @@ def test_history_limit_and_an_empty_home(desk: Desk) -> None:
     assert desk.json("history", "--json", "--limit", "0") == []
     status = desk.json("status", "--json")
     assert status["running"] is False and status["username"] in ("", None)
+
+
+# -- a new user against the production server, and stopping the engine ---------------------------
+
+
+@pytest.fixture
+def production_crm() -> Iterator[RunningCrm]:
+    with start_in_thread(
+        CrmOptions(profile="production", users=[("op1", "pw1", False)]), port=0
+    ) as crm:
+        yield crm
+
+
+@contextlib.contextmanager
+def headless(env: dict[str, str]) -> Iterator[subprocess.Popen[str]]:
+    """`softphone run --headless` until the block ends (then SIGTERM, if it still runs)."""
+    engine = subprocess.Popen(
+        softphone("run", "--headless"),
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        wait_until(
+            lambda: run_softphone(env, "status").stdout.startswith("Softphone 0"),
+            60,
+            "the engine answering",
+        )
+        yield engine
+    finally:
+        if engine.poll() is None:
+            engine.send_signal(signal.SIGTERM)
+        engine.communicate(timeout=20)
+
+
+def qr_only_words(done: subprocess.CompletedProcess[str]) -> None:
+    """A refused password sign-in: the server's words, then what to do instead."""
+    assert done.returncode != 0 and done.stdout == ""
+    server_words = "JWT вход по логину и паролю отключён"
+    assert server_words in done.stderr, done.stderr
+    after = done.stderr[done.stderr.index(server_words) :]
+    assert "This server signs in by QR code only" in after
+    assert "--qr-token" in after and "--qr-image" in after and "QR sign-in" in after
+    assert "wrong password" not in done.stderr.lower() and "pw1" not in done.stderr
+
+
+def test_a_qr_only_server_refusing_a_password_is_worded_for_a_new_user(
+    tmp_path: Path, adb_server: AdbServer, production_crm: RunningCrm
+) -> None:
+    env = desk_env(tmp_path, adb_server.port)  # a new desk: no server saved yet
+    url = production_crm.url
+    qr_only_words(run_softphone(env, "login", "--server", url, "--username", "op1", stdin="pw1\n"))
+
+    doctor = run_softphone(env, "doctor")
+    assert doctor.returncode != 0
+    assert f"OK   CRM server: {url} is reachable" in doctor.stdout, doctor.stdout
+    assert "HTTP 401" not in doctor.stdout
+    assert re.search(r"FAIL session: not signed in\n\s+fix: .*--qr-token", doctor.stdout)
+    assert "--username" not in doctor.stdout
+    offline = run_softphone(env, "status").stdout
+    assert "Softphone is not running." in offline and "signed in as" not in offline
+
+    with headless(env):
+        shown = run_softphone(env, "status").stdout
+        assert "  not signed in\n" in shown and "signed in as" not in shown, shown
+        doctor = run_softphone(env, "doctor")
+        assert "asked the running Softphone" in doctor.stdout
+        assert re.search(r"FAIL session: .*not signed in", doctor.stdout, re.IGNORECASE)
+        assert "--username" not in doctor.stdout and "HTTP 401" not in doctor.stdout
+        # Through the running engine's door, the same words.
+        qr_only_words(
+            run_softphone(env, "login", "--server", url, "--username", "op1", stdin="pw1\n")
+        )
+    # Only the two password attempts reached the sign-in endpoint; doctor sent none of its own
+    # while the engine ran.
+    assert [r["status"] for r in production_crm.requests() if r["path"] == "/api/token/"] == [
+        403,
+        403,
+    ]
+
+
+def test_softphone_stop_ends_a_headless_engine_cleanly(
+    tmp_path: Path, adb_server: AdbServer
+) -> None:
+    env = desk_env(tmp_path, adb_server.port)
+    with headless(env) as engine:
+        done = run_softphone(env, "stop")
+        assert done.returncode == 0, done.stderr
+        assert "stopping" in done.stderr
+        assert engine.wait(timeout=20) == 0
+    assert not (Path(env["SOFTPHONE_HOME"]) / "data" / "instance.json").exists()
+    again = run_softphone(env, "stop")
+    assert again.returncode == 1 and "not running" in again.stderr
+    assert run_softphone(env, "status", "--json").stdout.count('"running": false') == 1

@@ -10,6 +10,7 @@ and its result has reached the CRM.
 
 from __future__ import annotations
 
+import json
 import signal
 import sqlite3
 import subprocess
@@ -19,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from softphone.control import request
 from softphone.sim.crm import CrmOptions, RunningCrm, start_in_thread
 from softphone.sim.phone import CallScript, SimPhone
 from tests.support.adb import AdbServer
@@ -78,6 +80,18 @@ def calls_in_db(env: dict[str, str]) -> list[tuple[Any, ...]]:
             return conn.execute("SELECT command_id, phase FROM calls").fetchall()
         except sqlite3.OperationalError:
             return []
+
+
+def status_json(env: dict[str, str]) -> dict[str, Any]:
+    """`softphone status --json`, as a script reads it."""
+    done = run_softphone(env, "status", "--json")
+    assert done.returncode == 0, done.stderr
+    status: dict[str, Any] = json.loads(done.stdout)
+    return status
+
+
+def control_file(env: dict[str, str]) -> Path:
+    return Path(env["SOFTPHONE_HOME"]) / "data" / "instance.json"
 
 
 def dials_to(phone: SimPhone, number: str) -> int:
@@ -190,3 +204,55 @@ def test_killed_right_after_the_call_ended(
     )
     result = finish_and_check(desk, crm, sim_phone, command_id, number)
     assert result["call_status"] == "no_answer"
+
+
+def test_a_call_resumed_after_sigkill_is_the_current_call_and_can_be_hung_up(
+    desk: dict[str, str], crm: RunningCrm, sim_phone: SimPhone
+) -> None:
+    # A long conversation: it is still going on when the engine comes back.
+    sim_phone.set_default_script(CallScript(ring_s=0.2, outcome="answered", talk_s=600.0))
+    number = "+79123450005"
+    command_id = command_killed_when(
+        desk,
+        crm,
+        number,
+        lambda: (sim_phone.state()["current_call"] or {}).get("status") == "active",
+        "the call answered and in progress",
+    )
+    engine = start_engine(desk)
+    try:
+        status = wait_until(
+            lambda: (s := status_json(desk)).get("running") and s.get("current_call") and s,
+            30,
+            "the resumed call shown as the current call",
+        )
+        current = status["current_call"]
+        assert (current["command_id"], current["phone"]) == (command_id, number)
+        assert current["phase"] in ("dialling", "in_call")
+        assert sim_phone.state()["current_call"]["status"] == "active"  # still talking
+        # A few seconds of conversation on the phone's own clock (the log counts whole ones).
+        wait_until(
+            lambda: (s := sim_phone.state())["phone_time_ms"] - s["current_call"]["date_ms"] > 3000,
+            30,
+            "three seconds into the call",
+        )
+        # The operator hangs up from the command line's door (what the window's button does).
+        reply = request(control_file(desk), "hang_up", timeout=15)
+        assert reply == {"ok": True, "problem": None}
+        result = wait_until(
+            lambda: (
+                (c := crm.command(command_id))["updates"]
+                and c["result"].get("call_status")
+                and c["result"]
+            ),
+            60,
+            "the result of the resumed call",
+        )
+        assert status_json(desk)["current_call"] is None
+    finally:
+        stop(engine)
+    assert dials_to(sim_phone, number) == 1
+    assert "input keyevent KEYCODE_ENDCALL" in sim_phone.commands()
+    [row] = sim_phone.call_log()
+    assert result["call_status"] == "connected"
+    assert 2 <= result["call_duration_seconds"] == row["duration"] < 600
