@@ -102,6 +102,8 @@ class PhoneStatus:
     #: What is wrong, most important first (empty when all is well).
     problems: tuple[Problem, ...] = ()
     attached: tuple[str, ...] = ()
+    #: The model of each attached phone that said one (serial → model), to choose by name.
+    models: dict[str, str] = dataclasses.field(default_factory=dict)
 
     @property
     def ready(self) -> bool:
@@ -135,6 +137,7 @@ class DeskPhone:
         self._task: asyncio.Task[None] | None = None
         self._refresh = asyncio.Event()
         self._probe_again = False
+        self._models: dict[str, str] = {}  # serial → model, from the last device list
 
     # -- flow.Phone ------------------------------------------------------------------------
 
@@ -287,6 +290,7 @@ class DeskPhone:
             )
             return
         attached = tuple(d.serial for d in devices)
+        self._models = {d.serial: d.model for d in devices if d.model}
         chosen = self._choose(devices)
         if chosen is None:
             return
@@ -363,6 +367,9 @@ class DeskPhone:
         )
 
     def _set(self, status: PhoneStatus) -> None:
+        models = {s: m for s, m in self._models.items() if s in status.attached}
+        if status.models != models:
+            status = dataclasses.replace(status, models=models)
         if status == self._status:
             return
         self._status = status

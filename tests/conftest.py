@@ -17,6 +17,9 @@ os.environ.setdefault("PYTHONHASHSEED", "0")
 
 from tests.support.memory_keyring import MemoryKeyring
 
+# The private adb server and the simulated phones, for every test folder that needs them.
+pytest_plugins = ["tests.support.fixtures"]
+
 
 @pytest.fixture(autouse=True)
 def softphone_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:

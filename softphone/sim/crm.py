@@ -93,6 +93,10 @@ class RunningCrm:
         except KeyError:
             raise ValueError(f"no user {username!r} on the simulated CRM") from None
 
+    def qr_status(self, token: str) -> str:
+        """`pending`, `used` or `expired`, as the CRM's page polls it."""
+        return self._state.qr_status(token)
+
     def command(self, cid: str) -> dict[str, Any]:
         view = self._state.command_view(cid)
         if view is None:

@@ -253,6 +253,9 @@ class MainWindow(QMainWindow):
             self._body.setCurrentWidget(self.phone_page)
         else:
             self._body.setCurrentWidget(self._history)
+        on_phone_page = self._body.currentWidget() is self.phone_page
+        on_sign_in = self._pages.currentWidget() is self.sign_in
+        self.strip.hide_action(on_phone_page or on_sign_in)
         self.current_call.show_status(status)
         self.confirm_card.show_status(status)
         if self.auto_dial_action.isChecked() != status.auto_dial:

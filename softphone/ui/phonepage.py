@@ -9,8 +9,8 @@ phone anew (the operator changed a setting on it); with several phones, one is c
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication, Signal
-from PySide6.QtGui import QFont
+from PySide6.QtCore import QCoreApplication, Qt, Signal
+from PySide6.QtGui import QFont, QPalette
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from softphone.masking import mask_device_id
 from softphone.phone import CheckStatus, PhoneState, PhoneStatus
 from softphone.problems import Problem, ProblemKind
 from softphone.ui.words import problem_fix, problem_text
@@ -61,8 +60,11 @@ class PhonePage(QWidget):
         self._detail = QLabel(self)
         self._detail.setObjectName("phoneDetail")
         self._detail.setWordWrap(True)
+        self._detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._detail.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         self._checks_title = QLabel(self)
         self._checks = QFormLayout()
+        self._checks.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         self._choose_label = QLabel(self)
         self._choose = QComboBox(self)
         self._choose.setObjectName("phoneChoice")
@@ -82,7 +84,13 @@ class PhonePage(QWidget):
         buttons.addWidget(self._recheck)
         buttons.addStretch(1)
         buttons.addWidget(self._back)
-        column = QVBoxLayout(self)
+        content = QWidget(self)
+        content.setMaximumWidth(640)
+        outer = QHBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(content, 1)  # as wide as the window, up to its maximum
+        outer.addStretch(0)
+        column = QVBoxLayout(content)
         column.setContentsMargins(16, 16, 16, 16)
         column.addWidget(self._headline)
         column.addWidget(self._step)
@@ -151,7 +159,9 @@ class PhonePage(QWidget):
         if several:
             self._choose.clear()
             for serial in phone.attached:
-                self._choose.addItem(mask_device_id(serial), serial)
+                model = phone.models.get(serial)
+                name = model.replace("_", " ") if model else ""  # adb lists "Redmi_Note_12"
+                self._choose.addItem(f"{name} ({serial})" if name else serial, serial)
         self._back.setVisible(phone.ready)
         self._fill_checks(phone)
 
@@ -166,12 +176,13 @@ class PhonePage(QWidget):
         def add(item: str, check: CheckStatus | None) -> None:
             if check is None:
                 return
-            result = (
-                "✓ " + translate("PhonePage", "yes")
-                if check.ok
-                else "✗ " + (problem_text(check.problem) if check.problem else "")
-            )
-            self._checks.addRow(QLabel(item), QLabel(result))
+            if check.ok or check.problem is None:
+                result = "✓ " + translate("PhonePage", "yes") if check.ok else "✗"
+            else:
+                result = f"✗ {problem_text(check.problem)}\n{problem_fix(check.problem)}"
+            answer = QLabel(result)
+            answer.setWordWrap(True)
+            self._checks.addRow(QLabel(item), answer)
 
         add(translate("PhonePage", "Read the call log (call results)"), phone.call_log)
         add(translate("PhonePage", "Press keys (hang up)"), phone.input)

@@ -31,8 +31,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QLabel,
     QPushButton,
-    QStyle,
-    QStyleOptionButton,
     QToolButton,
     QWidget,
 )
@@ -107,7 +105,13 @@ async def _back_to_main_phone(stage: Stage) -> None:
 
 async def _unauthorized(stage: Stage) -> QWidget:
     await _phone_state(stage, auth="reject")
-    await stage.until("phone guidance", lambda: stage.window.page == "phone")
+    await stage.until(
+        "the USB debugging prompt",
+        lambda: (
+            stage.window.bridge.status.phone.state == "unauthorized"
+            and stage.window.page == "phone"
+        ),
+    )
     return stage.window
 
 
@@ -215,6 +219,8 @@ def overflows(root: QWidget) -> list[str]:
             if widget.textFormat() == widget.textFormat().RichText or "<" in widget.text():
                 continue
             text = widget.text()
+            if widget.buddy() is not None:  # "&Name:" shows as "Name:" with a mnemonic
+                text = text.replace("&&", "\0").replace("&", "").replace("\0", "&")
             lines = text.splitlines() or [""]
             needed = max(metrics.horizontalAdvance(line) for line in lines)
             needed += widget.contentsMargins().left() + widget.contentsMargins().right()
@@ -229,19 +235,8 @@ def overflows(root: QWidget) -> list[str]:
 
 
 def _button_width(button: QAbstractButton, text: str) -> int:
-    option = QStyleOptionButton()
-    option.initFrom(button)
-    option.text = text
-    width = button.fontMetrics().horizontalAdvance(text)
-    if not button.icon().isNull():
-        width += button.iconSize().width() + 4
-    if isinstance(button, QCheckBox):
-        indicator = button.style().pixelMetric(QStyle.PixelMetric.PM_IndicatorWidth, option, button)
-        return width + indicator + 6
-    size = button.style().sizeFromContents(
-        QStyle.ContentsType.CT_PushButton, option, button.fontMetrics().size(0, text), button
-    )
-    return max(width, size.width() - 8)
+    """What the button needs to show its whole text: its style's size hint for that text."""
+    return int(button.sizeHint().width())
 
 
 async def _save(widget: QWidget, folder: Path, language: str, scene: str) -> list[str]:

@@ -159,7 +159,13 @@ class SignInPage(QWidget):
         form.addRow(self._password_label, self._password)
         server = QFormLayout()
         server.addRow(self._server_label, self._server)
-        column = QVBoxLayout(self)
+        content = QWidget(self)
+        content.setMaximumWidth(620)
+        outer = QHBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(content, 1)  # as wide as the window, up to its maximum
+        outer.addStretch(0)
+        column = QVBoxLayout(content)
         column.setContentsMargins(16, 12, 16, 12)
         column.addWidget(self._title)
         column.addLayout(server)
@@ -264,6 +270,7 @@ class SignInPage(QWidget):
 
     def scan_now(self) -> None:
         if self._decoding or self._busy or self._state is ScanState.PAUSED:
+            log.debug("screen not looked at (decoding %s, busy %s)", self._decoding, self._busy)
             return
         images = self._grab()
         if not images or all(is_blank(image) for image in images):
@@ -284,6 +291,7 @@ class SignInPage(QWidget):
     def _decoded(self, done: asyncio.Future[list[str]], where: str) -> None:
         self._decoding = False
         tokens = [] if done.cancelled() or done.exception() else done.result()
+        log.debug("%d sign-in code(s) on the %s", len(tokens), where)
         fresh = [token for token in tokens if token not in self._tried]
         if fresh and not self._busy:
             log.info("a sign-in code was found (%s)", where)

@@ -43,6 +43,8 @@ class StripState:
     problem: Problem | None = None
     #: A countdown runs to this wall time (a hold on requests).
     until: float | None = None
+    #: Who is signed in, where, with which phone (the tooltip when the text says more).
+    who: str = ""
 
 
 def _host(url: str) -> str:
@@ -64,8 +66,6 @@ def strip_state(status: EngineStatus) -> StripState:
     who = " · ".join(
         part for part in (sync.username, _host(sync.server_url), phone.model or "") if part
     )
-    text = translate("StatusStrip", "Ready — %1").replace("%1", who)
-    extra: list[str] = []
     problem = problems[0] if problems else None
     action = StripAction.NONE
     until = None
@@ -76,14 +76,16 @@ def strip_state(status: EngineStatus) -> StripState:
             action = StripAction.PHONE
         elif candidate.kind is ProblemKind.RESULTS_REFUSED and action is StripAction.NONE:
             action = StripAction.DIAGNOSTICS
-        extra.append(problem_text(candidate))
-    if sync.outbox_pending:
-        extra.append(
-            translate("StatusStrip", "%n result(s) waiting to be sent", "", sync.outbox_pending)
+    if problem is not None:
+        # Degraded: the one thing that is not right says more than who and where.
+        text = translate("StatusStrip", "Ready, but: %1").replace("%1", problem_text(problem))
+    elif sync.outbox_pending:
+        text = translate(
+            "StatusStrip", "Ready — %n result(s) waiting to be sent", "", sync.outbox_pending
         )
-    if extra:
-        text += " — " + "; ".join(extra[:2])
-    return StripState(readiness, text, action, problem, until)
+    else:
+        text = translate("StatusStrip", "Ready — %1").replace("%1", who)
+    return StripState(readiness, text, action, problem, until, who)
 
 
 class StatusStrip(QWidget):
@@ -103,6 +105,7 @@ class StatusStrip(QWidget):
         self.setAutoFillBackground(True)
         self._state: StripState | None = None
         self._status: EngineStatus | None = None
+        self._action_hidden = False
         self._dot = QLabel(self)
         self._dot.setObjectName("statusDot")
         self._text = QLabel(self)
@@ -161,18 +164,24 @@ class StatusStrip(QWidget):
             }[state.readiness]
         )
         self._text.setText(state.text)
+        self._text.setToolTip(state.who)
         labels = {
             StripAction.PHONE: translate("StatusStrip", "How to fix"),
             StripAction.SIGN_IN: translate("StatusStrip", "Sign in"),
             StripAction.DIAGNOSTICS: translate("StatusStrip", "Diagnostics"),
         }
-        self._button.setVisible(state.action in labels)
+        self._button.setVisible(state.action in labels and not self._action_hidden)
         self._button.setText(labels.get(state.action, ""))
         if state.until is not None and state.until > dt.datetime.now().timestamp():
             if not self._tick.isActive():
                 self._tick.start()
         else:
             self._tick.stop()
+
+    def hide_action(self, hidden: bool) -> None:
+        """Hide the button while what it opens is already shown."""
+        self._action_hidden = hidden
+        self._redraw()
 
     def _act(self) -> None:
         if self._state is not None:

@@ -95,7 +95,7 @@ class Tray(QObject):
         self.quit_action.setText(translate("Tray", "Quit"))
 
     def show(self) -> None:
-        if self.available:
+        if QSystemTrayIcon.isSystemTrayAvailable():  # the desktop's own answer, always
             self.icon.show()
 
     @property

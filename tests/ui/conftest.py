@@ -1,0 +1,62 @@
+"""Fixtures for the window's tests: a qasync loop inside pytest-qt's event loop, and a desk —
+the simulated CRM, a simulated phone behind the private adb server, the real engine and its
+window (shown offscreen, decoding inline, a tray that exists)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+
+import pytest
+import qasync
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from softphone.sim.crm import CrmOptions, start_in_thread
+from softphone.sim.phone import SimPhone
+from softphone.ui import i18n
+from softphone.ui.app import build_window
+from tests.support.adb import AdbServer
+from tests.support.engines import desk_engine
+from tests.support.qt import Desk, InlineExecutor, run
+
+
+@pytest.fixture
+def qt_loop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
+    loop = qasync.QEventLoop(qapp, already_running=True)
+    asyncio.set_event_loop(loop)
+    i18n.install("en")
+    try:
+        yield loop
+    finally:
+        asyncio.set_event_loop(None)
+
+
+@pytest.fixture
+def crm_profile() -> str:
+    return "seed"
+
+
+@pytest.fixture
+def desk(
+    qtbot: QtBot,
+    qt_loop: asyncio.AbstractEventLoop,
+    adb_server: AdbServer,
+    sim_phone: SimPhone,
+    crm_profile: str,
+) -> Iterator[Desk]:
+    QGuiApplication.clipboard().clear()  # what one test put there is not the next one's
+    crm = start_in_thread(CrmOptions(profile=crm_profile, users=[("op1", "pw1", False)]), port=0)
+    engine = desk_engine(adb_server.port, server_url=crm.url)
+    run(qtbot, engine.start())
+    window = build_window(engine, executor=InlineExecutor(), tray_available=True)
+    qtbot.addWidget(window)
+    window.show()
+    try:
+        yield Desk(crm, sim_phone, engine, window)
+    finally:
+        window.bridge.detach()
+        window.hide()
+        run(qtbot, engine.stop())
+        crm.stop()
