@@ -34,6 +34,7 @@ __all__ = [
     "QM_FILE",
     "check",
     "choose_language",
+    "fill",
     "install",
     "release",
     "update",
@@ -45,7 +46,9 @@ UI: Final = PACKAGE / "ui"
 CATALOGUE: Final = PACKAGE / "resources" / "i18n"
 QM_FILE: Final = CATALOGUE / "softphone_ru.qm"
 #: UI modules with no strings of their own (tools, not screens).
-_NO_STRINGS: Final = frozenset({"__init__", "i18n", "qasync_loop"})
+_NO_STRINGS: Final = frozenset(
+    {"__init__", "i18n", "main", "screenshots", "scenes_history", "scenes_dialogs"}
+)
 
 _installed: list[QTranslator] = []
 
@@ -159,6 +162,34 @@ def unfinished(ts: Path) -> list[str]:
         if not all(text and text.strip() for text in texts):
             missing.append(source)
     return missing
+
+
+def fill(ts: Path, translations: dict[str, str | list[str]]) -> int:
+    """Write translations into a .ts file (source → text, or the three Russian plural forms
+    for a `%n` string); returns how many were filled. For translators and helper scripts."""
+    tree = ET.parse(ts)  # noqa: S314 - our own catalogue
+    filled = 0
+    for message in tree.getroot().iter("message"):
+        source = message.findtext("source") or ""
+        if source not in translations:
+            continue
+        wanted = translations[source]
+        translation = message.find("translation")
+        if translation is None:
+            translation = ET.SubElement(message, "translation")
+        translation.attrib.pop("type", None)
+        for child in list(translation):
+            translation.remove(child)
+        if message.get("numerus") == "yes":
+            forms = wanted if isinstance(wanted, list) else [wanted] * 3
+            translation.text = None
+            for form in forms:
+                ET.SubElement(translation, "numerusform").text = form
+        else:
+            translation.text = wanted if isinstance(wanted, str) else wanted[0]
+        filled += 1
+    tree.write(ts, encoding="utf-8", xml_declaration=True)
+    return filled
 
 
 def check() -> list[str]:

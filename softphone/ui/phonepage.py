@@ -63,6 +63,9 @@ class PhonePage(QWidget):
         self._detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self._detail.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         self._checks_title = QLabel(self)
+        self._fixes = QLabel(self)
+        self._fixes.setObjectName("phoneFixes")
+        self._fixes.setWordWrap(True)
         self._checks = QFormLayout()
         self._checks.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         self._choose_label = QLabel(self)
@@ -100,6 +103,8 @@ class PhonePage(QWidget):
         column.addSpacing(8)
         column.addWidget(self._checks_title)
         column.addLayout(self._checks)
+        column.addSpacing(6)
+        column.addWidget(self._fixes)
         column.addStretch(1)
         column.addLayout(buttons)
         self.retranslate()
@@ -165,37 +170,46 @@ class PhonePage(QWidget):
         self._back.setVisible(phone.ready)
         self._fill_checks(phone)
 
+    def fixes(self) -> str:
+        """The steps shown under the checklist (for the checks that failed)."""
+        return self._fixes.text()
+
     def _fill_checks(self, phone: PhoneStatus) -> None:
         while self._checks.rowCount():
             self._checks.removeRow(0)
         shown = phone.ready
         self._checks_title.setVisible(shown)
-        if not shown:
-            return
+        steps: list[str] = []
+        headline = phone.problems[0] if phone.problems else None
 
         def add(item: str, check: CheckStatus | None) -> None:
             if check is None:
                 return
-            if check.ok or check.problem is None:
-                result = "✓ " + translate("PhonePage", "yes") if check.ok else "✗"
+            if check.ok:
+                result = "✓ " + translate("PhonePage", "yes")
             else:
-                result = f"✗ {problem_text(check.problem)}\n{problem_fix(check.problem)}"
-            answer = QLabel(result)
-            answer.setWordWrap(True)
-            self._checks.addRow(QLabel(item), answer)
+                result = "✗ " + translate("PhonePage", "no")
+                if check.problem is not None and check.problem != headline:
+                    steps.append(f"• {problem_text(check.problem)}. {problem_fix(check.problem)}")
+            self._checks.addRow(QLabel(item), QLabel(result))
 
-        add(translate("PhonePage", "Read the call log (call results)"), phone.call_log)
-        add(translate("PhonePage", "Press keys (hang up)"), phone.input)
-        sim_problem = next(
-            (
-                p
-                for p in phone.problems
-                if p.kind in (ProblemKind.NO_SIM, ProblemKind.NO_DEFAULT_SIM)
-            ),
-            None,
-        )
-        sims = CheckStatus(sim_problem is None, sim_problem)
-        add(translate("PhonePage", "A SIM card for calls"), sims)
+        if shown:
+            add(translate("PhonePage", "Read the call log (call results)"), phone.call_log)
+            add(translate("PhonePage", "Press keys (hang up)"), phone.input)
+            sim_problem = next(
+                (
+                    p
+                    for p in phone.problems
+                    if p.kind in (ProblemKind.NO_SIM, ProblemKind.NO_DEFAULT_SIM)
+                ),
+                None,
+            )
+            add(
+                translate("PhonePage", "A SIM card for calls"),
+                CheckStatus(sim_problem is None, sim_problem),
+            )
+        self._fixes.setText("\n".join(steps))
+        self._fixes.setVisible(bool(steps))
 
     def _chosen(self) -> None:
         serial = self._choose.currentData()

@@ -191,7 +191,8 @@ async def _limit_over(stage: Stage) -> None:
     )
 
 
-#: The screens, in the order they are taken (other modules append theirs).
+#: The screens, in the order they are taken: the window's own, then the history's and the
+#: dialogs' (each list lives beside the screens it shows).
 SCENES: list[Scene] = [
     Scene("sign-in", _sign_in),
     Scene("ready", _ready),
@@ -202,6 +203,14 @@ SCENES: list[Scene] = [
     Scene("confirm-card", _confirm, _dismiss),
     Scene("rate-limited", _rate_limited, _limit_over),
 ]
+
+
+def _all_scenes() -> list[Scene]:
+    from softphone.ui import scenes_dialogs, scenes_history
+
+    return [*SCENES, *scenes_history.SCENES, *scenes_dialogs.SCENES]
+
+
 #: Scenes after which the desk is signed in (the rest need no session, or make their own).
 _SIGN_IN_AFTER = "sign-in"
 
@@ -268,7 +277,7 @@ async def take(folder: Path, languages: tuple[str, ...] = ("en", "ru")) -> list[
             window = build_window(engine, tray_available=False)
             window.show()
             stage = Stage(world, engine, window, phone)
-            for scene in SCENES:
+            for scene in _all_scenes():
                 widget = await scene.enter(stage)
                 problems += await _save(widget, folder, language, scene.name)
                 print(f"{language}: {scene.name}", flush=True)

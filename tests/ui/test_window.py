@@ -180,7 +180,7 @@ def test_a_phone_that_will_not_show_its_call_log_is_worded_with_its_fix(
     checklist = dict(desk.window.phone_page.checklist())
     assert checklist["Read the call log (call results)"].startswith("✗")
     assert checklist["Press keys (hang up)"].startswith("✗")
-    assert "USB debugging (Security settings)" in checklist["Press keys (hang up)"]
+    assert "USB debugging (Security settings)" in desk.window.phone_page.fixes()
     desk.window.phone_page.findChild(QPushButton, "phoneBackButton").click()
     assert desk.window.page == "history"
 
