@@ -398,8 +398,10 @@ class CallFlow:
             self._reporter.set_phone_busy(False)
             self._wake.set()
 
-    async def _watch_until_idle(self, entry: HistoryEntry) -> bool:
-        """Poll the call state until idle. False if the phone went away for too long."""
+    async def _watch_until_idle(self, entry: HistoryEntry, patience_s: float | None = None) -> bool:
+        """Poll the call state until idle. False if the phone went away for longer than
+        `patience_s` (default: the call-log wait)."""
+        patience = self.settings.call_log_wait_s if patience_s is None else patience_s
         gone_since: float | None = None
         while True:
             try:
@@ -407,7 +409,7 @@ class CallFlow:
                 gone_since = None
             except PhoneUnavailable:
                 gone_since = gone_since or self._clock()
-                if self._clock() - gone_since > self.settings.call_log_wait_s:
+                if self._clock() - gone_since > patience:
                     log.warning("call %d: lost the phone during the call", entry.id)
                     return False
                 state = None
@@ -456,7 +458,9 @@ class CallFlow:
         self._active = entry.id
         self._reporter.set_phone_busy(True)
         try:
-            ended = await self._watch_until_idle(entry)
+            # After a restart the phone may take a while to be probed again (or to be plugged
+            # back in): the call stays current, and can be hung up, until it is seen idle.
+            ended = await self._watch_until_idle(entry, patience_s=PHONE_BACK_WAIT_S)
         finally:
             if self._active == entry.id:
                 self._active = None

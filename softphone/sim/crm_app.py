@@ -23,7 +23,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, Final
 
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Message, Receive, Scope, Send
@@ -292,6 +292,10 @@ class CrmApp:
                 return await handler(request)
             except Reply as reply:
                 return reply.response
+            except ClientDisconnect:
+                # The client went away mid-request (it stopped, or timed out): nobody hears
+                # the answer, and it is no server error to log.
+                return Response(status_code=499)
 
         return run
 

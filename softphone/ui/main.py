@@ -11,6 +11,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import ctypes.util
+import os
 import signal
 import sys
 
@@ -49,12 +51,33 @@ def _hand_over(number: str | None) -> int | None:
     return EXIT_OK if number else EXIT_FAIL
 
 
+def display_problem() -> str | None:
+    """Why no window can open here (None when one can). Checked before Qt is started: on Linux
+    Qt aborts the whole process when its platform plugin cannot load."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return None
+    if os.environ.get("WAYLAND_DISPLAY"):
+        return None
+    if not os.environ.get("DISPLAY"):
+        return "There is no display here: run `softphone run --headless` for the engine alone."
+    if ctypes.util.find_library("xcb-cursor") is None:
+        return (
+            "Qt needs the libxcb-cursor0 package to open a window on X11: install it "
+            "(sudo apt install libxcb-cursor0), or run `softphone run --headless`."
+        )
+    return None
+
+
 def run_window(args: argparse.Namespace) -> int:
     """Run the window until the operator quits. `args`: server, serial, number (all optional)."""
     number = getattr(args, "number", None)
     handed = _hand_over(number)
     if handed is not None:
         return handed
+    problem = display_problem()
+    if problem is not None:
+        say(problem)
+        return EXIT_FAIL
     where = paths().ensure()
     settings = load_settings(where)
     serial = getattr(args, "serial", None)

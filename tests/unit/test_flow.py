@@ -496,3 +496,32 @@ async def test_a_resumed_call_is_the_current_call_until_it_ends_and_hang_up_ends
     assert phone.hung_up == 1 and phone.dialled == []
     assert flow.active_call is None and done.phase is CallPhase.RESOLVED
     assert reporter.busy[-1] is False
+
+
+async def test_a_resumed_call_waits_for_a_phone_that_comes_back_late(
+    store: Store, phone: FakePhone, reporter: Reporter
+) -> None:
+    # After a restart the phone is probed again (or plugged back in) only after a while: the
+    # resumed call must stay the current call — hang-up-able — rather than be given up.
+    entry = store.add_call(
+        source=ActionSource.CRM_UI,
+        phone="+79123456789",
+        command_id="c1",
+        report_id="c1",
+        report_state=ReportState.PENDING,
+        serial="fake-1",
+    )
+    assert entry is not None
+    store.update_call(entry.id, phase=CallPhase.IN_CALL, dial_phone_ms=phone.phone_now_ms())
+    phone.serial = None  # not there yet
+    phone.state = 2
+    flow, _ = make_flow(store, phone, reporter)  # call_log_wait_s = 1 s
+    async with started(flow):
+        while flow.active_call is None:
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(1.5)  # longer than the call-log wait
+        assert flow.active_call is not None and flow.active_call.id == entry.id
+        phone.serial = "fake-1"  # the phone is back, still on the call
+        assert await flow.hang_up() is None
+        done = await resolved(store, entry.id)
+    assert phone.hung_up == 1 and done.phase is CallPhase.RESOLVED
