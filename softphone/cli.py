@@ -81,6 +81,7 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--calls", type=int, default=None, help="end after this many calls")
     demo.add_argument("--port", type=int, default=0, help="the simulated CRM's port (0: any)")
     demo.add_argument("--seed", type=int, default=None, help="make the calls' outcomes repeat")
+    demo.add_argument("--headless", action="store_true", help="in the terminal, without the window")
 
     doctor = sub.add_parser("doctor", help="check adb, the phone, the server and the session")
     doctor.add_argument("--serial", default=None)

@@ -465,6 +465,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
         crm_port=args.port,
         seed=args.seed,
     )
+    if not args.headless:
+        from softphone.ui.main import display_problem  # Qt only when a window is wanted
+
+        problem = display_problem()
+        if problem is None:
+            from softphone.ui.demo_app import run_demo_window
+
+            return int(run_demo_window(options))
+        say(f"{problem} The demo runs in the terminal instead.")
     return int(run_async(lambda stop: run_demo(options, stop)))
 
 

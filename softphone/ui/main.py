@@ -28,7 +28,7 @@ from softphone.instance import AlreadyRunning
 from softphone.ui import i18n
 from softphone.ui.app import build_window
 
-__all__ = ["run_window"]
+__all__ = ["display_problem", "qt_loop", "run_window"]
 
 
 def _hand_over(number: str | None) -> int | None:
@@ -84,16 +84,22 @@ def run_window(args: argparse.Namespace) -> int:
     if serial:
         settings = settings.model_copy(update={"phone_serial": serial})
     logs.setup(where.log_file, level=settings.log_level, console=False)
+    loop = qt_loop(settings.language)
+    with loop:
+        return int(loop.run_until_complete(_run(args, settings, number)))
+
+
+def qt_loop(language: str = "") -> qasync.QEventLoop:
+    """The application and its qasync event loop (set as asyncio's), in the chosen language."""
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName("Softphone")
     app.setDesktopFileName("softphone")
     app.setQuitOnLastWindowClosed(False)
-    i18n.install(i18n.choose_language(settings.language))
+    i18n.install(i18n.choose_language(language))
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
-    with loop:
-        return int(loop.run_until_complete(_run(args, settings, number)))
+    return loop
 
 
 async def _run(args: argparse.Namespace, settings: object, number: str | None) -> int:

@@ -25,7 +25,18 @@ def test_the_demo_places_calls_and_reports_them(profile: str, tmp_path: Path) ->
     }
     env.pop("ANDROID_ADB_SERVER_PORT", None)
     done = subprocess.run(
-        softphone("demo", "--profile", profile, "--calls", "2", "--every", "0.2", "--seed", "3"),
+        softphone(
+            "demo",
+            "--headless",
+            "--profile",
+            profile,
+            "--calls",
+            "2",
+            "--every",
+            "0.2",
+            "--seed",
+            "3",
+        ),
         env=env,
         cwd=ROOT,
         capture_output=True,
@@ -53,7 +64,7 @@ def test_ctrl_c_stops_the_demo_and_its_adb_server(tmp_path: Path) -> None:
     import socket
 
     demo = subprocess.Popen(
-        softphone("demo", "--every", "0.5"),
+        softphone("demo", "--headless", "--every", "0.5"),
         env={**os.environ, "SOFTPHONE_HOME": str(tmp_path / "operator-home")},
         cwd=ROOT,
         stdout=subprocess.PIPE,
@@ -87,7 +98,7 @@ def test_a_taken_port_is_a_message_not_a_traceback(tmp_path: Path) -> None:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         done = subprocess.run(
-            softphone("demo", "--port", str(taken.getsockname()[1]), "--calls", "1"),
+            softphone("demo", "--headless", "--port", str(taken.getsockname()[1]), "--calls", "1"),
             env={**os.environ, "SOFTPHONE_HOME": str(tmp_path / "home")},
             cwd=ROOT,
             capture_output=True,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import qasync
@@ -25,12 +26,17 @@ from tests.support.qt import Desk, InlineExecutor, run
 @pytest.fixture
 def qt_loop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
     loop = qasync.QEventLoop(qapp, already_running=True)
+    # A plain pool for asyncio.to_thread: qasync's own (QThreads) is shut down only when the
+    # loop closes, which a loop that is "already running" under pytest-qt never does.
+    threads = ThreadPoolExecutor(max_workers=4, thread_name_prefix="test-loop")
+    loop.set_default_executor(threads)
     asyncio.set_event_loop(loop)
     i18n.install("en")
     try:
         yield loop
     finally:
         asyncio.set_event_loop(None)
+        threads.shutdown(wait=True, cancel_futures=True)
 
 
 @pytest.fixture
