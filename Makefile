@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PYTEST_ARGS ?= -n 2
 
-.PHONY: demo test lint unit install clean
+.PHONY: demo test lint unit install clean bundle bundle-test
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,12 +29,21 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 # The whole suite: lint, types, then every test (unit, integration with the simulated CRM,
-# the simulated phone and a real adb server, reliability).
+# the simulated phone and a real adb server, reliability, the window) — not the bundle's.
 test: lint
-	QT_QPA_PLATFORM=offscreen ADB_USB=0 $(BIN)/python -m pytest $(PYTEST_ARGS)
+	QT_QPA_PLATFORM=offscreen ADB_USB=0 $(BIN)/python -m pytest -m "not bundle" $(PYTEST_ARGS)
 
 unit: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest tests/unit $(PYTEST_ARGS)
+
+# The one-folder app (PyInstaller): build/dist/softphone/, with adb, translations and icons.
+bundle: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[sim,dev,bundle]'
+	$(BIN)/pyinstaller --noconfirm --clean --distpath build/dist --workpath build/pyinstaller packaging/softphone.spec
+
+# The built bundle answers --version and runs the terminal demo for one call.
+bundle-test: $(STAMP)
+	ADB_USB=0 $(BIN)/python -m pytest -m bundle tests/install/test_bundle.py -p no:xdist
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info

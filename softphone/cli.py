@@ -12,6 +12,7 @@ Subcommands:
   history [--json]      the newest calls
   call NUMBER           a manual call (through the running instance if there is one)
   doctor                adb, the phone, the server, the session: each OK or the fix
+  install-desktop       the Linux menu entry and the tel: link handler, for this user
   sim-crm, sim-phone    the simulated CRM and phone (they parse their own arguments)
 """
 
@@ -85,6 +86,11 @@ def _parser() -> argparse.ArgumentParser:
 
     doctor = sub.add_parser("doctor", help="check adb, the phone, the server and the session")
     doctor.add_argument("--serial", default=None)
+
+    desktop = sub.add_parser(
+        "install-desktop", help="add Softphone to this user's menu and make it open tel: links"
+    )
+    desktop.add_argument("--remove", action="store_true", help="take it out again")
 
     for name, (_module, text) in DELEGATED.items():
         sub.add_parser(name, help=text, add_help=False)

@@ -503,3 +503,25 @@ def cmd_doctor(args: argparse.Namespace) -> int:
             print(f"     fix: {line.fix}")
         bad += 0 if line.ok else 1
     return EXIT_OK if bad == 0 else EXIT_FAIL
+
+
+# -- installing ----------------------------------------------------------------------------------
+
+
+def cmd_install_desktop(args: argparse.Namespace) -> int:
+    import sys
+
+    from softphone import desktop
+
+    if not sys.platform.startswith("linux"):
+        say("install-desktop is for Linux; see README for Windows and macOS.")
+        return EXIT_FAIL
+    if args.remove:
+        for path in desktop.uninstall():
+            print(f"removed {path}")
+        return EXIT_OK
+    done = desktop.install()
+    print(f"menu entry: {done.entry}")
+    print(f"icon:       {done.icon}")
+    print(f"tel: links: {done.mimeapps} (x-scheme-handler/tel = {desktop.DESKTOP_ID})")
+    return EXIT_OK
