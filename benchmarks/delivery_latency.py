@@ -116,6 +116,13 @@ def lockouts(requests: list[dict[str, Any]]) -> tuple[int, float]:
     return refused, locked
 
 
+def virtual_loop() -> VirtualTimeLoop:
+    loop = asyncio.get_running_loop()
+    if not isinstance(loop, VirtualTimeLoop):
+        raise RuntimeError("shifts are played on simulated time")
+    return loop
+
+
 class Shift:
     """One operator shift against one simulated production CRM, on the loop's clock."""
 
@@ -202,8 +209,7 @@ def summary(shifts: list[dict[str, Any]], extra: str) -> dict[str, Any]:
 async def softphone_shift(
     hours: float, pairs: list[tuple[float, float]], network_ms: float
 ) -> dict[str, Any]:
-    loop = asyncio.get_running_loop()
-    assert isinstance(loop, VirtualTimeLoop)
+    loop = virtual_loop()
     shift = Shift(loop, hours, network_ms)
     store = Store.memory(clock=loop.wall)
 
@@ -231,7 +237,8 @@ async def softphone_shift(
         link.set_phone_busy(False)
         await asyncio.sleep(LOG_DELAY_S - END_SEEN_S)
         entry = store.call_by_command(cid)
-        assert entry is not None
+        if entry is None:
+            raise RuntimeError(f"command {cid} was not persisted")
         report = CallReport(call_request_id=cid, call_status=CallStatus.CONNECTED)
         fields = {"phase": CallPhase.RESOLVED, "status": CallStatus.CONNECTED}
         store.resolve_and_enqueue(entry.id, fields, report.wire())
@@ -252,8 +259,7 @@ async def softphone_shift(
 async def reference_shift(
     hours: float, pairs: list[tuple[float, float]], network_ms: float
 ) -> dict[str, Any]:
-    loop = asyncio.get_running_loop()
-    assert isinstance(loop, VirtualTimeLoop)
+    loop = virtual_loop()
     shift = Shift(loop, hours, network_ms)
     poller = ReferencePoller(BASE, shift.transport, lambda body: shift.arrive(str(body["id"])))
     reports: set[asyncio.Task[None]] = set()
