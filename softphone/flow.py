@@ -69,6 +69,8 @@ __all__ = [
 IDLE: Final = 0
 #: How long to keep trying to read the call log of a call whose phone went away.
 PHONE_BACK_WAIT_S: Final = 600.0
+#: The longest an idle worker sleeps without being woken.
+IDLE_LOOK_S: Final = 60.0
 #: A call's log row is written a little after its end (often well under a second, sometimes
 #: more): the log is read every `LOG_POLL_FAST_S` for the first `LOG_POLL_FAST_FOR_S` after the
 #: end was seen, so the result leaves within a few tens of ms of the row; then less and less
@@ -305,7 +307,13 @@ class CallFlow:
             while True:
                 self._expire_waiting()
                 entry = self._next_to_dial()
-                if entry is None or not await self._phone_is_free():
+                if entry is None:
+                    # Nothing to dial: every input wakes the worker, so an idle desk sleeps
+                    # until one comes (or a waiting command is due to expire) and leaves the
+                    # phone alone.
+                    await self._sleep_or_wake(self._until_next_expiry())
+                    continue
+                if not await self._phone_is_free():
                     await self._sleep_or_wake(1.0)
                     continue
                 await self._place(entry)
@@ -332,6 +340,14 @@ class CallFlow:
             if entry.phase is CallPhase.RECEIVED and candidate is None:
                 candidate = entry
         return candidate
+
+    def _until_next_expiry(self) -> float:
+        """Seconds until the oldest command waiting for confirmation is given up (at most
+        `IDLE_LOOK_S`: a look now and then costs nothing and guards against a missed wake-up)."""
+        limit = self.settings.no_action_after_s
+        now = self._clock()
+        due = [entry.created_at.timestamp() + limit - now for entry in self.waiting()]
+        return max(0.05, min([IDLE_LOOK_S, *due]))
 
     def _expire_waiting(self) -> None:
         limit = self.settings.no_action_after_s
