@@ -503,8 +503,12 @@ class Store:
 
     def open_calls(self) -> list[HistoryEntry]:
         """Calls not resolved yet, oldest first: what the flow resumes after a restart."""
+        # Through the partial index of open calls: left to itself, SQLite walks the whole
+        # history in time order to save a sort of a handful of rows (20 ms at 200 000 calls,
+        # and the flow asks at every step of every call).
         rows = self._conn.execute(
-            "SELECT * FROM calls WHERE phase != 'resolved' ORDER BY created_at, id"
+            "SELECT * FROM calls INDEXED BY calls_open WHERE phase != 'resolved' "
+            "ORDER BY created_at, id"
         ).fetchall()
         return [_entry(r) for r in rows]
 
