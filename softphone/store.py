@@ -530,8 +530,10 @@ class Store:
         """Newest first. `before=(created_at, id)` of the last row shown gives the next page."""
         where, args = self._history_where(filters or HistoryFilter())
         if before is not None:
-            where.append("(created_at < ? OR (created_at = ? AND id < ?))")
-            args += [before[0], before[0], before[1]]
+            # A row value, so the index seeks to the cursor; the equivalent OR made SQLite walk
+            # the index from the newest row down (page 1 000 took ten times page 1).
+            where.append("(created_at, id) < (?, ?)")
+            args += [before[0], before[1]]
         sql = "SELECT * FROM calls"
         if where:
             sql += " WHERE " + " AND ".join(where)
