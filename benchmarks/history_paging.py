@@ -96,7 +96,9 @@ def main() -> None:
             results = {
                 "first_page": timed(lambda: store.history(limit=100), args.runs),
                 "filter_status": timed(
-                    lambda: store.history(HistoryFilter(status=CallStatus.NO_ANSWER), limit=100),
+                    lambda: store.history(
+                        HistoryFilter(statuses=frozenset({CallStatus.NO_ANSWER})), limit=100
+                    ),
                     args.runs,
                 ),
                 "search_digits": timed(
