@@ -41,7 +41,7 @@ def fill(path: Path, rows: int, rng: random.Random) -> None:
         entry = store.add_call(
             source=rng.choice(SOURCES),
             phone=f"+79{rng.randrange(10**9):09d}",
-            command_id=str(i),
+            command_id=f"filled-{i}",  # never one a simulated CRM hands out
             report_state=ReportState.SENT,
         )
         assert entry is not None
@@ -96,7 +96,9 @@ def main() -> None:
             results = {
                 "first_page": timed(lambda: store.history(limit=100), args.runs),
                 "filter_status": timed(
-                    lambda: store.history(HistoryFilter(status=CallStatus.NO_ANSWER), limit=100),
+                    lambda: store.history(
+                        HistoryFilter(statuses=frozenset({CallStatus.NO_ANSWER})), limit=100
+                    ),
                     args.runs,
                 ),
                 "search_digits": timed(

@@ -250,7 +250,9 @@ class Settings(BaseModel):
         le=60,
     )
     poll_max_interval_s: float = _option(
-        15.0,
+        # A pull interval is also how long a command may wait for it: past 8 s the budget is
+        # better saved by finishing a silence at a call's end (sync/budget.py).
+        8.0,
         title="Slowest pull pace before waiting out the limit (seconds)",
         help="",
         group=Group.ADVANCED,

@@ -87,7 +87,10 @@ class Match:
 
 def number_score(row_number: str | None, number: str) -> float:
     """1.0 for the same digits, 0.9 for the same national 10 digits, else 0."""
-    a, b = digits_of(row_number), digits_of(number)
+    return _digits_score(digits_of(row_number), digits_of(number))
+
+
+def _digits_score(a: str, b: str) -> float:
     if not a or not b:
         return 0.0
     if a == b:
@@ -114,10 +117,11 @@ def find_match(
     """
     best: tuple[float, int, CallLogRow] | None = None
     anchor = dial_ms if dial_ms is not None else window.start_ms
+    wanted = digits_of(number)
     for row in rows:
         if row.id in claimed or row.type not in types or row.date_ms not in window:
             continue
-        score = number_score(row.number, number)
+        score = _digits_score(digits_of(row.number), wanted)
         if score == 0.0:
             continue
         distance = abs(row.date_ms - anchor)

@@ -69,7 +69,15 @@ __all__ = [
 IDLE: Final = 0
 #: How long to keep trying to read the call log of a call whose phone went away.
 PHONE_BACK_WAIT_S: Final = 600.0
-LOG_POLL_DELAYS: Final = (0.3, 0.5, 0.7, 1.0, 1.0, 1.5, 2.0)
+#: The longest an idle worker sleeps without being woken.
+IDLE_LOOK_S: Final = 60.0
+#: A call's log row is written a little after its end (often well under a second, sometimes
+#: more): the log is read every `LOG_POLL_FAST_S` for the first `LOG_POLL_FAST_FOR_S` after the
+#: end was seen, so the result leaves within a few tens of ms of the row; then less and less
+#: often (`LOG_POLL_DELAYS`, the last one repeated) until `call_log_wait_s`.
+LOG_POLL_FAST_S: Final = 0.01
+LOG_POLL_FAST_FOR_S: Final = 2.0
+LOG_POLL_DELAYS: Final = (0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5, 2.0)
 
 
 class PhoneUnavailable(RuntimeError):
@@ -158,7 +166,7 @@ class CallFlow:
         *,
         on_change: Callable[[HistoryEntry], None] = _no_change,
         clock: Callable[[], float] = time.time,
-        poll_interval: float = 0.25,
+        poll_interval: float = 0.15,
     ) -> None:
         self._store = store
         self._phone = phone
@@ -299,7 +307,13 @@ class CallFlow:
             while True:
                 self._expire_waiting()
                 entry = self._next_to_dial()
-                if entry is None or not await self._phone_is_free():
+                if entry is None:
+                    # Nothing to dial: every input wakes the worker, so an idle desk sleeps
+                    # until one comes (or a waiting command is due to expire) and leaves the
+                    # phone alone.
+                    await self._sleep_or_wake(self._until_next_expiry())
+                    continue
+                if not await self._phone_is_free():
                     await self._sleep_or_wake(1.0)
                     continue
                 await self._place(entry)
@@ -326,6 +340,14 @@ class CallFlow:
             if entry.phase is CallPhase.RECEIVED and candidate is None:
                 candidate = entry
         return candidate
+
+    def _until_next_expiry(self) -> float:
+        """Seconds until the oldest command waiting for confirmation is given up (at most
+        `IDLE_LOOK_S`: a look now and then costs nothing and guards against a missed wake-up)."""
+        limit = self.settings.no_action_after_s
+        now = self._clock()
+        due = [entry.created_at.timestamp() + limit - now for entry in self.waiting()]
+        return max(0.05, min([IDLE_LOOK_S, *due]))
 
     def _expire_waiting(self) -> None:
         limit = self.settings.no_action_after_s
@@ -518,9 +540,13 @@ class CallFlow:
                     match, clock_offset_ms=offset, ended_at=entry.ended_at, resolve_method=method
                 )
                 return await self._told_apart(outcome, match.row.date_ms, ended_ms)
-            if self._clock() - started >= self.settings.call_log_wait_s:
+            waited = self._clock() - started
+            if waited >= self.settings.call_log_wait_s:
                 return unknown(Reason.NO_CALLLOG_ROW, detail=f"{self.settings.call_log_wait_s:.0f}")
-            await asyncio.sleep(next(delays, LOG_POLL_DELAYS[-1]))
+            if waited < LOG_POLL_FAST_FOR_S:
+                await asyncio.sleep(LOG_POLL_FAST_S)
+            else:
+                await asyncio.sleep(next(delays, LOG_POLL_DELAYS[-1]))
 
     async def _told_apart(
         self, outcome: CallOutcome, dial_ms: int, ended_ms: int | None

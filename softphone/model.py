@@ -224,10 +224,14 @@ class CallCommand(BaseModel):
             return None
 
 
-class CallLogRow(BaseModel):
-    """One row of the phone's `content://call_log/calls`, as parsed from `content query`."""
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class CallLogRow:
+    """One row of the phone's `content://call_log/calls`, as parsed from `content query`.
 
-    model_config = ConfigDict(frozen=True)
+    A plain record, not a pydantic model: `adb.parse` checks every value as it reads it, and a
+    busy phone's log can hold tens of thousands of rows (validating each again tripled the
+    cost of reading them). An unknown `type` becomes `UNKNOWN`.
+    """
 
     id: int
     number: str | None = None
@@ -236,13 +240,17 @@ class CallLogRow(BaseModel):
     type: CallLogType = CallLogType.UNKNOWN
     subscription_id: str | None = None
 
-    @field_validator("type", mode="before")
-    @classmethod
-    def _known_type(cls, value: object) -> object:
-        try:
-            return CallLogType(int(value))  # type: ignore[call-overload]
-        except (TypeError, ValueError):
-            return CallLogType.UNKNOWN
+    def __post_init__(self) -> None:
+        given: object = self.type  # callers may pass Android's number (or its text)
+        if not isinstance(given, CallLogType):
+            object.__setattr__(self, "type", _call_log_type(given))
+
+
+def _call_log_type(value: object) -> CallLogType:
+    try:
+        return CallLogType(int(value))  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return CallLogType.UNKNOWN
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

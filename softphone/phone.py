@@ -60,6 +60,10 @@ _BY_ADB_STATE: Final[dict[str, PhoneState]] = {
     "no_permissions": PhoneState.NO_PERMISSIONS,
 }
 
+#: The device events (track-devices, and the bridge's own poll of the device list) wake the
+#: watcher at every change; this look is only a safety net, and an idle desk's wake-ups.
+_LOOK_AGAIN_S: Final = 60.0
+
 _STATE_PROBLEM: Final[dict[PhoneState, ProblemKind]] = {
     PhoneState.NONE: ProblemKind.PHONE_NONE,
     PhoneState.UNAUTHORIZED: ProblemKind.PHONE_UNAUTHORIZED,
@@ -263,7 +267,7 @@ class DeskPhone:
                 await self._update()
                 self._refresh.clear()
                 with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(5.0):
+                    async with asyncio.timeout(_LOOK_AGAIN_S):
                         await self._refresh.wait()
         finally:
             pump.cancel()

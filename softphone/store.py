@@ -503,8 +503,12 @@ class Store:
 
     def open_calls(self) -> list[HistoryEntry]:
         """Calls not resolved yet, oldest first: what the flow resumes after a restart."""
+        # Through the partial index of open calls: left to itself, SQLite walks the whole
+        # history in time order to save a sort of a handful of rows (20 ms at 200 000 calls,
+        # and the flow asks at every step of every call).
         rows = self._conn.execute(
-            "SELECT * FROM calls WHERE phase != 'resolved' ORDER BY created_at, id"
+            "SELECT * FROM calls INDEXED BY calls_open WHERE phase != 'resolved' "
+            "ORDER BY created_at, id"
         ).fetchall()
         return [_entry(r) for r in rows]
 
@@ -526,8 +530,10 @@ class Store:
         """Newest first. `before=(created_at, id)` of the last row shown gives the next page."""
         where, args = self._history_where(filters or HistoryFilter())
         if before is not None:
-            where.append("(created_at < ? OR (created_at = ? AND id < ?))")
-            args += [before[0], before[0], before[1]]
+            # A row value, so the index seeks to the cursor; the equivalent OR made SQLite walk
+            # the index from the newest row down (page 1 000 took ten times page 1).
+            where.append("(created_at, id) < (?, ?)")
+            args += [before[0], before[1]]
         sql = "SELECT * FROM calls"
         if where:
             sql += " WHERE " + " AND ".join(where)

@@ -8,8 +8,22 @@ requests and admits each request by kind:
 
 - results go first: they may use the whole run (up to `limit - 1 - safety`);
 - pulls stop `result_reserve` requests earlier, and their interval follows the budget left
-  (short while much is left, longer as it runs out; when it is spent, one window of silence);
-- heartbeats, telemetry and logs only spend while a good share is left for pulls.
+  and what the calls have shown (`pull_interval`): the fastest pace when calls end the run for
+  free often enough, slower when the run has to last through several calls; when it is spent,
+  one window of silence;
+- heartbeats, telemetry and logs only spend while a good share is left for pulls, and never
+  while the phone is busy (a call is silence the server counts towards a reset: a heartbeat in
+  the middle of it would throw that away).
+
+Pulls stop while the operator is on a call, so a call longer than the window resets the count
+for free. Short calls do not, and a run then ends with a window of silence; where that silence
+falls decides who pays for it. In front of the next command it costs that command up to a
+whole window. At the end of a call most of it has already passed: what is left is the window
+less the call. So when a call ends with the run still open, the planner decides whether to
+finish the silence now (nothing is sent, results included, until the run ends): it does when
+the budget left cannot pay for another free spell between calls, and otherwise when what is
+left of this silence is no longer than what waiting for a later call's end is expected to cost
+— judged from how long the recent calls left it to wait (`_silence_threshold`).
 
 A scoped 429 with `Retry-After` holds that kind of request for as long as the server said. A 429
 without one means the IP is locked: jittered, growing delays with rare probes, never sooner
@@ -33,6 +47,23 @@ __all__ = ["BudgetConfig", "RateBudget", "RequestKind", "kind_of_path"]
 _UNEXPLAINED: Final = 3
 #: How long a sign of a shared limit is remembered.
 _SHARED_MEMORY_S: Final = 900.0
+#: Call ends remembered for judging where a silence costs least.
+_CALL_ENDS_KEPT: Final = 32
+#: Until calls have been seen, what a call end leaves of a silence is taken to be spread evenly
+#: over a window, as if this many calls had shown it.
+_PRIOR_CALL_ENDS: Final = 8
+#: How fast the estimates of requests per call and of a free spell follow the last one.
+_SMOOTHING: Final = 0.3
+#: When calls do not end the run for free, a run should last about this many call ends, so that
+#: one of them is likely to leave little of the silence to wait out.
+_CALL_ENDS_PER_RUN: Final = 7
+#: The pulls left must last at least this many average free spells (a long pause for thought).
+_FREE_SPELLS_COVERED: Final = 2.5
+#: Requests a call costs besides its free spell's pulls: the pull that brings its command, its
+#: result, a share of heartbeats and telemetry.
+_REQUESTS_PER_CALL: Final = 3.0
+#: A free spell, until one is seen (the time from a call's end to the next call).
+_FIRST_FREE_SPELL_S: Final = 20.0
 
 
 class RequestKind(enum.IntEnum):
@@ -45,6 +76,9 @@ class RequestKind(enum.IntEnum):
     TELEMETRY = 4
     LOG = 5
 
+
+#: Kinds that wait while the phone is busy and while a good share of the budget is gone.
+_BACKGROUND: Final = frozenset({RequestKind.HEARTBEAT, RequestKind.TELEMETRY, RequestKind.LOG})
 
 _BY_PATH: Final[dict[str, RequestKind]] = {
     "/api/phone/calls/update/": RequestKind.RESULT,
@@ -69,7 +103,7 @@ class BudgetConfig:
     safety: int = 1  # requests kept unused below the limit (another tab, a stray request)
     result_reserve: int = 3  # the last requests of a run are kept for results
     min_interval_s: float = 2.0  # the fastest pull pace, with the whole budget left
-    max_interval_s: float = 15.0  # the slowest pull pace before waiting out a window
+    max_interval_s: float = 8.0  # the slowest pull pace before waiting out a window
     probe_base_s: float = 2.0  # first delay while locked out without Retry-After
 
     def __post_init__(self) -> None:
@@ -127,13 +161,30 @@ class RateBudget:
         self.shared_seen_at: float | None = None
         self.count_429 = 0
         self.locked_out_total_s = 0.0
+        self._busy = False
+        #: A silence the planner chose to finish at a call's end: nothing leaves before this.
+        self._quiet_until: float | None = None
+        #: What was left of a window of silence at each recent call's end (0: the call reset it).
+        self._left_at_call_end: list[float] = []
+        #: Requests spent per call (the free spell before it, its result…), smoothed.
+        self._spend_per_call = float(config.pull_ceiling) / 4
+        self._spent_since_call_end = 0
+        #: The time from a call's end to the next call, smoothed; when the last call ended.
+        self._free_spell_s = _FIRST_FREE_SPELL_S
+        self._free_since: float | None = None
+        #: Call ends since the run began (a run that a call ended for free starts again at 0).
+        self._call_ends_in_run = 0
+        #: How many times the planner finished a silence at a call's end.
+        self.silences_at_call_end = 0
 
     # -- what the planner knows ----------------------------------------------------------------
 
     def used(self, now: float | None = None) -> int:
         """Requests counted in the current run (0 after a window of silence)."""
         now = self._clock() if now is None else now
-        if self._last_activity is None or now - self._last_activity >= self.config.quiet_s:
+        # The same sum as `reset_at`, so the two never disagree by a rounding error at the
+        # very moment the run ends (a request admitted by one and counted in the old run).
+        if self._last_activity is None or now >= self._last_activity + self.config.quiet_s:
             return 0
         return self._count
 
@@ -194,6 +245,11 @@ class RateBudget:
             wait = max(wait, hold - now)
         if self._locked_until is not None:
             wait = max(wait, self._locked_until - now)
+        if self._quiet_until is not None:
+            wait = max(wait, self._quiet_until - now)
+        if self.enforcing and self._busy and kind in _BACKGROUND:
+            # Looked at again when the call ends (the link wakes the outbox then).
+            wait = max(wait, self.config.window_s)
         if self.enforcing and self.used(now) >= self._ceiling_for(kind):
             reset = self.reset_at()
             assert reset is not None  # a non-zero count implies activity
@@ -215,7 +271,81 @@ class RateBudget:
         if left <= 0:
             reset = self.reset_at()
             return max(0.0, (reset or now) - now)
-        return min(c.max_interval_s, c.min_interval_s * c.pull_ceiling / left)
+        # How many more calls this run must last: until a call is expected to end it for free
+        # (from how often recent calls did), at most `_CALL_ENDS_PER_RUN` from its start —
+        # and never so few that a long free spell would spend the rest and hit the wall.
+        seen = self._left_at_call_end
+        free_resets = sum(1 for x in seen if x <= 0)
+        share_free = (free_resets + 0.5) / (len(seen) + 1)
+        calls = min(float(_CALL_ENDS_PER_RUN), 1 / share_free) - self._call_ends_in_run
+        calls = max(_FREE_SPELLS_COVERED, calls)
+        pulls_per_spell = left / calls - _REQUESTS_PER_CALL
+        if pulls_per_spell <= 0.5:
+            return c.max_interval_s
+        return min(c.max_interval_s, max(c.min_interval_s, self._free_spell_s / pulls_per_spell))
+
+    def quiet_until(self, now: float | None = None) -> float | None:
+        """When the silence the planner chose at a call's end is over, if one is running."""
+        now = self._clock() if now is None else now
+        if self._quiet_until is not None and self._quiet_until > now:
+            return self._quiet_until
+        return None
+
+    # -- the phone ----------------------------------------------------------------------------
+
+    def note_busy(self, busy: bool, now: float | None = None) -> None:
+        """The phone went into a call (no pulls, no background) or came out of one.
+
+        At a call's end the planner decides whether to finish the run's silence now (see the
+        module docstring).
+        """
+        now = self._clock() if now is None else now
+        was, self._busy = self._busy, busy
+        if busy and not was and self._free_since is not None:
+            self._free_spell_s += _SMOOTHING * (now - self._free_since - self._free_spell_s)
+        if busy or not was:
+            return
+        self._free_since = now
+        self._note_call_end(now)
+
+    def _note_call_end(self, now: float) -> None:
+        c = self.config
+        spent, self._spent_since_call_end = self._spent_since_call_end, 0
+        self._spend_per_call += _SMOOTHING * (spent - self._spend_per_call)
+        used = self.used(now)
+        reset = self.reset_at()
+        left = 0.0 if used == 0 or reset is None else max(0.0, reset - now)
+        self._left_at_call_end = [*self._left_at_call_end, left][-_CALL_ENDS_KEPT:]
+        self._call_ends_in_run = 0 if left <= 0 else self._call_ends_in_run + 1
+        if not self.enforcing or left <= 0:
+            return
+        # Further calls (each with its free spell) the budget left can still pay for, keeping
+        # one in reserve: a free spell longer than usual must not run into the wall.
+        calls_left = int((c.pull_ceiling - used) / max(1.0, self._spend_per_call)) - 1
+        if left <= self._silence_threshold(calls_left):
+            self._quiet_until = reset
+            self.silences_at_call_end += 1
+            self._call_ends_in_run = 0
+
+    def _silence_threshold(self, calls_left: int) -> float:
+        """The longest rest of a silence worth finishing now, with `calls_left` more call ends
+        to choose from before the budget runs out.
+
+        With none left it must be now, whatever is left. Otherwise: the expected cost of
+        waiting, by backward induction over the recent call ends — with one call left, its
+        leftover on average; with k, the average of each leftover capped at the threshold for
+        k - 1 (a later call end is taken only if it is better than waiting further).
+        """
+        if calls_left <= 0:
+            return float("inf")
+        prior = [
+            self.config.quiet_s * (i + 0.5) / _PRIOR_CALL_ENDS for i in range(_PRIOR_CALL_ENDS)
+        ]
+        seen = (prior + self._left_at_call_end)[-_CALL_ENDS_KEPT:]
+        threshold = sum(seen) / len(seen)
+        for _ in range(calls_left - 1):
+            threshold = sum(min(x, threshold) for x in seen) / len(seen)
+        return threshold
 
     # -- what happened ------------------------------------------------------------------------
 
@@ -225,6 +355,7 @@ class RateBudget:
         if self.used(now) == 0:
             self._count = 0
         self._count += 1
+        self._spent_since_call_end += 1
         self._last_activity = now
 
     def note_answered(self, status: int, now: float | None = None) -> None:

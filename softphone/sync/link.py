@@ -60,8 +60,9 @@ log = logging.getLogger("softphone.sync")
 
 __all__ = ["CrmLink", "RequestRecord", "refuse_commands"]
 
-#: Telemetry is written to the outbox at most this often (or when a batch is full).
-_TELEMETRY_FLUSH_S: Final = 120.0
+#: Telemetry is written to the outbox at most this often (or when a batch is full): every
+#: request counts against the per-IP limit, and telemetry is the least urgent of them.
+_TELEMETRY_FLUSH_S: Final = 600.0
 #: Pending outbox items older than this count as "stuck" in the heartbeat.
 _STUCK_AFTER_S: Final = 300.0
 _STOP_DEADLINE_S: Final = 5.0
@@ -229,8 +230,12 @@ class CrmLink:
     # -- commands in --------------------------------------------------------------------------
 
     def set_phone_busy(self, busy: bool) -> None:
-        """Pause pulls while the phone is in a call (no command could be dialled anyway)."""
+        """Pause pulls while the phone is in a call (no command could be dialled anyway); at
+        its end, what waited for it (heartbeats, telemetry) may go."""
         self.poll.set_busy(busy)
+        if not busy:
+            self.outbox.wake()
+        self._update_pacing()
 
     # -- things out ---------------------------------------------------------------------------
 

@@ -107,6 +107,9 @@ class PullLoop:
         return not self._idle.is_set()
 
     def set_busy(self, busy: bool) -> None:
+        """The phone is in a call (pause) or free again (resume). The budget hears it too: at
+        a call's end it may choose to finish a silence the call began."""
+        self._budget.note_busy(busy, self._clock.monotonic())
         if busy:
             self._idle.clear()
             self.metrics.next_poll_at = None

@@ -154,6 +154,23 @@ def test_history_filters_and_pages(store: Store, clock: Clock) -> None:
     assert store.count_history(HistoryFilter(number_part="%_")) == 30  # no digits: no filter
 
 
+def test_pages_walk_calls_made_in_the_same_instant_once_each(store: Store, clock: Clock) -> None:
+    """The cursor is (created_at, id): calls with one timestamp are split by id, none twice."""
+    ids = []
+    for n in range(7):
+        if n % 3 == 0:
+            clock.now += 1  # three calls share each moment
+        entry = store.add_call(source=ActionSource.MANUAL, phone=f"+7912000{n:04d}")
+        assert entry is not None
+        ids.append(entry.id)
+    seen: list[int] = []
+    before = None
+    while page := store.history(limit=2, before=before):
+        seen += [e.id for e in page]
+        before = (page[-1].created_at.timestamp(), page[-1].id)
+    assert seen == sorted(ids, reverse=True)
+
+
 FILTERS = [
     HistoryFilter(),
     HistoryFilter(number_part="00 1"),

@@ -214,3 +214,171 @@ def test_a_run_carried_over_from_an_earlier_process_still_counts() -> None:
     stale = RateBudget(BudgetConfig(window_s=60), clock)
     stale.restore(count, 120)
     assert stale.used() == 0
+
+
+def test_the_run_ends_at_the_same_instant_for_every_question() -> None:
+    """`used()` and `reset_at()` must agree to the last bit: a request admitted at the end of
+    a run and counted inside it would start a whole new window of silence."""
+    clock = FakeClock()
+    clock.now = 1519.32  # last + quiet_s - last rounds below quiet_s here
+    budget = RateBudget(BudgetConfig(limit=60, window_s=60), clock)
+    for _ in range(budget.config.ceiling):
+        budget.note_sent(RequestKind.RESULT)
+        budget.note_answered(200)
+    reset = budget.reset_at()
+    assert reset is not None
+    clock.now = reset
+    assert budget.delay(RequestKind.HEARTBEAT) == 0
+    assert budget.used() == 0
+    budget.note_sent(RequestKind.HEARTBEAT)
+    assert budget.used() == 1
+
+
+def spend(budget: RateBudget, clock: FakeClock, requests: int, every_s: float = 2.0) -> None:
+    for _ in range(requests):
+        budget.note_sent(RequestKind.PULL)
+        budget.note_answered(204)
+        clock.now += every_s
+
+
+def test_background_waits_while_the_phone_is_busy_and_results_do_not() -> None:
+    """A call is silence the server counts towards a reset: a heartbeat in it would waste it."""
+    clock = FakeClock()
+    budget = RateBudget(BudgetConfig(limit=60, window_s=60), clock)
+    budget.note_busy(True)
+    assert budget.delay(RequestKind.HEARTBEAT) > 0
+    assert budget.delay(RequestKind.TELEMETRY) > 0
+    assert budget.delay(RequestKind.RESULT) == 0
+    budget.note_busy(False)
+    assert budget.delay(RequestKind.HEARTBEAT) == 0
+
+
+def test_a_call_end_with_little_of_the_silence_left_finishes_it() -> None:
+    clock = FakeClock()
+    budget = RateBudget(BudgetConfig(limit=60, window_s=60), clock)
+    spend(budget, clock, 40)
+    budget.note_busy(True)
+    clock.now += budget.config.quiet_s - 5  # a call that left 5 s of the window to wait out
+    budget.note_busy(False)
+    left = budget.quiet_until()
+    assert left is not None
+    assert left - clock.now == pytest.approx(5, abs=2.1)
+    for kind in RequestKind:
+        assert budget.delay(kind) == pytest.approx(left - clock.now)
+    clock.now = left
+    assert budget.used() == 0
+    assert budget.delay(RequestKind.PULL) == 0
+    assert budget.silences_at_call_end == 1
+
+
+def test_a_short_call_with_budget_to_spare_leaves_pulls_going() -> None:
+    clock = FakeClock()
+    budget = RateBudget(BudgetConfig(limit=60, window_s=60), clock)
+    spend(budget, clock, 5)
+    budget.note_busy(True)
+    clock.now += 12
+    budget.note_busy(False)
+    assert budget.quiet_until() is None
+    assert budget.delay(RequestKind.PULL) == 0
+    assert budget.delay(RequestKind.RESULT) == 0
+
+
+def test_a_budget_that_cannot_pay_for_another_call_takes_the_silence_whatever_is_left() -> None:
+    clock = FakeClock()
+    budget = RateBudget(BudgetConfig(limit=60, window_s=60), clock)
+    spend(budget, clock, budget.config.pull_ceiling - 3)
+    budget.note_busy(True)
+    clock.now += 15  # most of the window is still to come
+    budget.note_busy(False)
+    quiet = budget.quiet_until()
+    assert quiet is not None
+    assert quiet == budget.reset_at()
+
+
+def after_calls(call_s: float) -> RateBudget:
+    """A budget after eight calls of `call_s`, each after a free spell of ten pulls."""
+    clock = FakeClock()
+    config = BudgetConfig(limit=60, window_s=60, min_interval_s=2.0, max_interval_s=8.0)
+    budget = RateBudget(config, clock)
+    for _ in range(8):
+        clock.now += budget.delay(RequestKind.PULL)  # a silence the planner chose
+        spend(budget, clock, 10)
+        budget.note_busy(True)
+        clock.now += call_s
+        budget.note_busy(False)
+    return budget
+
+
+def test_pulls_go_at_the_fastest_pace_while_calls_end_the_run_for_free() -> None:
+    budget = after_calls(120)  # each call longer than the window ends the run by itself
+    assert budget.used() == 0
+    assert budget.pull_interval() == pytest.approx(2.0)
+
+
+def test_pulls_slow_down_when_calls_are_too_short_to_end_the_run() -> None:
+    """The run must then last through several calls, so that one of them ends with little of
+    the silence left to wait out: fewer pulls per free spell."""
+    budget = after_calls(20)
+    assert 2.0 < budget.pull_interval() <= 8.0
+
+
+def play_short_call_shift(seed: int, hours: float = 4.0) -> list[float]:
+    """An operator's shift with 10–60 s calls, on the production limiter, in simulated time:
+    the next command is queued an exponential think (mean 20 s) after the last call ended;
+    pulls go when the planner admits them, none while busy; one result per call; a heartbeat
+    every five minutes. Returns how long each command waited for its pull."""
+    rng = random.Random(seed)
+    clock = FakeClock()
+    budget = RateBudget(BudgetConfig(limit=60, window_s=60, min_interval_s=2.0), clock, rng=rng)
+    server = LimiterModel(60, 60.0)
+    step = 0.05
+    end = clock.now + hours * 3600
+    queued_at = clock.now + rng.expovariate(1 / 20)
+    busy_until: float | None = None
+    result_due = False
+    next_heartbeat = clock.now
+    last_pull = -1e9
+    waits: list[float] = []
+
+    def send(kind: RequestKind) -> None:
+        budget.note_sent(kind)
+        status = server.arrive(clock.now)
+        budget.note_answered(status)
+        assert status == 200
+
+    while clock.now < end:
+        if busy_until is not None and clock.now >= busy_until:
+            busy_until = None
+            budget.note_busy(False)
+            result_due = True
+            queued_at = clock.now + rng.expovariate(1 / 20)
+        if result_due and budget.delay(RequestKind.RESULT) == 0:
+            send(RequestKind.RESULT)
+            result_due = False
+        if clock.now >= next_heartbeat and budget.delay(RequestKind.HEARTBEAT) == 0:
+            send(RequestKind.HEARTBEAT)
+            next_heartbeat = clock.now + 300
+        if (
+            busy_until is None
+            and budget.delay(RequestKind.PULL) == 0
+            and clock.now - last_pull >= budget.pull_interval()
+        ):
+            last_pull = clock.now
+            send(RequestKind.PULL)
+            if clock.now >= queued_at:
+                waits.append(clock.now - queued_at)
+                busy_until = clock.now + 1.0 + rng.uniform(10, 60)
+                budget.note_busy(True)
+        clock.now += step
+    return waits
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_with_short_calls_no_command_waits_out_a_window_in_front_of_it(seed: int) -> None:
+    """Calls shorter than the window never reset the count by themselves, so runs end in a
+    forced silence. Taken at a call's end, most of it is hidden by the call; taken in front of
+    a command, it costs that command up to a whole window."""
+    waits = sorted(play_short_call_shift(seed))
+    assert len(waits) > 150
+    assert waits[-1] <= 60
+    assert waits[int(len(waits) * 0.95)] <= 10

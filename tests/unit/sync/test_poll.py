@@ -14,6 +14,7 @@ from softphone.config import Settings
 from softphone.model import CallCommand
 from softphone.store import Store
 from softphone.sync import CrmLink, Rejected, ServerMode
+from softphone.sync.budget import RequestKind
 from tests.support.memory_keyring import MemoryKeyring
 from tests.unit.sync.fake_crm import FakeCrm
 
@@ -300,3 +301,18 @@ async def test_a_garbled_command_with_an_id_is_kept_so_it_gets_answered(
     assert (command.id, command.phone) == ("g-1", "")
     assert command.extras()["dropped"] == ["phone"]
     assert "partly unreadable" in caplog.text
+
+
+def test_the_budget_hears_when_the_phone_is_busy() -> None:
+    """A heartbeat must not break the silence a call gives the server's count."""
+
+    async def keep(_command: CallCommand) -> None:
+        return None
+
+    link = make_link(FakeCrm(), keep)
+    link.set_phone_busy(True)
+    assert link.poll.busy
+    assert link.budget.delay(RequestKind.HEARTBEAT) > 0
+    assert link.budget.delay(RequestKind.RESULT) == 0
+    link.set_phone_busy(False)
+    assert link.budget.delay(RequestKind.HEARTBEAT) == 0
