@@ -30,8 +30,11 @@ def test_python_dash_m_runs_the_same_command() -> None:
     assert out.stdout.strip() == f"softphone {__version__}"
 
 
-def test_no_command_prints_help_and_fails(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main([]) == 2
+def test_help_lists_the_commands(capsys: pytest.CaptureFixture[str]) -> None:
+    # (No command at all opens the window: tests/ui/test_window_process.py.)
+    with pytest.raises(SystemExit) as done:
+        main(["--help"])
+    assert done.value.code == 0
     assert "COMMAND" in capsys.readouterr().out
 
 
