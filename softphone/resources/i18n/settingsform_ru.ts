@@ -1,10 +1,11 @@
-<?xml version='1.0' encoding='utf-8'?>
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
 <TS version="2.1" language="ru" sourcelanguage="en">
 <context>
     <name>SettingsForm</name>
     <message>
-        <source>The system's language</source>
-        <extracomment>The widest a number's spin box is drawn (a number is short; a whole line looks odd). What is wrong is red on a light or a dark background (and starts with ⚠: never colour only). A risk the operator chose (plain HTTP) is amber, with ⚠ too.</extracomment>
+        <source>The system&apos;s language</source>
+        <extracomment>The widest a number&apos;s spin box is drawn (a number is short; a whole line looks odd). What is wrong is red on a light or a dark background (and starts with ⚠: never colour only). A risk the operator chose (plain HTTP) is amber, with ⚠ too.</extracomment>
         <translation>Язык системы</translation>
     </message>
     <message>
@@ -45,7 +46,11 @@
     </message>
     <message numerus="yes">
         <source>At most %n characters.</source>
-        <translation><numerusform>Не больше %n символа.</numerusform><numerusform>Не больше %n символов.</numerusform><numerusform>Не больше %n символов.</numerusform></translation>
+        <translation>
+            <numerusform>Не больше %n символа.</numerusform>
+            <numerusform>Не больше %n символов.</numerusform>
+            <numerusform>Не больше %n символов.</numerusform>
+        </translation>
     </message>
 </context>
 </TS>
