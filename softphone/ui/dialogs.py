@@ -1,6 +1,8 @@
 """The window's dialogs, installed in one call: `install_dialogs(window)`.
 
-- Settings: the menu's "Settings…" (Ctrl+,) and the status strip's gear.
+- Settings: the menu's "Settings…" (Ctrl+,) and the status strip's gear;
+- Diagnostics: the Help menu (F1) and the strip's "Diagnostics" (which opens it on the refused
+  results, the reason the strip offers it).
 
 Each dialog is made the first time it is asked for and kept (not modal: the window works on
 beside it). What a saved setting means for the desktop is done here too, whoever saved it: a
@@ -13,14 +15,16 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
 
 from softphone import autostart
 from softphone.config import Group, Settings
 from softphone.ui import i18n
+from softphone.ui.diagnostics import DiagnosticsDialog, DiagnosticsTab
 from softphone.ui.mainwindow import MainWindow
 from softphone.ui.settingsdialog import SettingsDialog
+from softphone.ui.support import ChoosePath, OpenUrl
 
 log = logging.getLogger("softphone.ui")
 translate = QCoreApplication.translate
@@ -31,30 +35,49 @@ __all__ = ["Dialogs", "install_dialogs"]
 class Dialogs(QObject):
     """The dialogs of one window, their actions, and what saved settings mean for the desktop.
 
-    `settings` is the dialog once made (None before); `open_settings` makes and shows it.
+    `settings` and `diagnostics` are the dialogs once made (None before); `open_settings` and
+    `open_diagnostics` make and show them. `choose_path` (where a support report is saved)
+    and `open_url` (how a folder is opened) are handed to the dialogs when they are made:
+    None for the desktop's own, a test's stand-ins otherwise.
     """
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(
+        self,
+        window: MainWindow,
+        *,
+        choose_path: ChoosePath | None = None,
+        open_url: OpenUrl | None = None,
+    ) -> None:
         super().__init__(window)
         self.setObjectName("dialogs")
         self._window = window
         self._bridge = window.bridge
+        self.choose_path = choose_path
+        self.open_url = open_url
         self.settings: SettingsDialog | None = None
+        self.diagnostics: DiagnosticsDialog | None = None
 
         self.settings_action = QAction(window)
         self.settings_action.setObjectName("settingsAction")
         self.settings_action.setShortcut(QKeySequence("Ctrl+,"))
         self.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
         self.settings_action.triggered.connect(lambda: self.open_settings())
+        self.diagnostics_action = QAction(window)
+        self.diagnostics_action.setObjectName("diagnosticsAction")
+        self.diagnostics_action.setShortcut(QKeySequence(Qt.Key.Key_F1))
+        self.diagnostics_action.triggered.connect(lambda: self.open_diagnostics())
         window.add_action(self.settings_action, "app")
+        window.add_action(self.diagnostics_action, "help")
 
         window.settingsRequested.connect(lambda: self.open_settings())
+        window.diagnosticsRequested.connect(lambda: self.open_diagnostics(DiagnosticsTab.RESULTS))
         self._bridge.settingsChanged.connect(self._settings_saved)
         window.installEventFilter(self)
         self.retranslate()
 
     def retranslate(self) -> None:
         self.settings_action.setText(translate("Dialogs", "Settings…"))
+        self.diagnostics_action.setText(translate("Dialogs", "Diagnostics"))
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self._window and event.type() == QEvent.Type.LanguageChange:
@@ -68,6 +91,17 @@ class Dialogs(QObject):
             self.settings = SettingsDialog(self._bridge, self._window)
         self.settings.open_at(group)
         return self.settings
+
+    def open_diagnostics(self, tab: DiagnosticsTab | None = None) -> DiagnosticsDialog:
+        if self.diagnostics is None:
+            self.diagnostics = DiagnosticsDialog(
+                self._bridge,
+                self._window,
+                choose_path=self.choose_path,
+                open_url=self.open_url,
+            )
+        self.diagnostics.open_at(tab)
+        return self.diagnostics
 
     # -- what a saved setting means for the desktop ------------------------------------------
 
@@ -88,6 +122,13 @@ class Dialogs(QObject):
             self._window.sign_in.set_server(settings.server_url)
 
 
-def install_dialogs(window: MainWindow) -> Dialogs:
-    """Give the window its settings dialog (see `Dialogs`)."""
-    return Dialogs(window)
+def install_dialogs(
+    window: MainWindow,
+    *,
+    choose_path: ChoosePath | None = None,
+    open_url: OpenUrl | None = None,
+) -> Dialogs:
+    """Give the window its settings and diagnostics dialogs (see `Dialogs`). Where a
+    report is saved is asked with `choose_path`, folders open with `open_url` (the desktop's
+    file dialog and opener by default)."""
+    return Dialogs(window, choose_path=choose_path, open_url=open_url)

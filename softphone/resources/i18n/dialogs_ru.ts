@@ -8,6 +8,10 @@
         <translation>Настройки…</translation>
     </message>
     <message>
+        <source>Diagnostics</source>
+        <translation>Диагностика</translation>
+    </message>
+    <message>
         <source>Could not change starting at login: %1</source>
         <translation>Не удалось изменить запуск при входе в систему: %1</translation>
     </message>
