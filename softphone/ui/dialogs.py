@@ -2,7 +2,8 @@
 
 - Settings: the menu's "Settings…" (Ctrl+,) and the status strip's gear;
 - Diagnostics: the Help menu (F1) and the strip's "Diagnostics" (which opens it on the refused
-  results, the reason the strip offers it).
+  results, the reason the strip offers it);
+- About: the Help menu.
 
 Each dialog is made the first time it is asked for and kept (not modal: the window works on
 beside it). What a saved setting means for the desktop is done here too, whoever saved it: a
@@ -21,6 +22,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from softphone import autostart
 from softphone.config import Group, Settings
 from softphone.ui import i18n
+from softphone.ui.about import AboutDialog
 from softphone.ui.diagnostics import DiagnosticsDialog, DiagnosticsTab
 from softphone.ui.mainwindow import MainWindow
 from softphone.ui.settingsdialog import SettingsDialog
@@ -35,10 +37,10 @@ __all__ = ["Dialogs", "install_dialogs"]
 class Dialogs(QObject):
     """The dialogs of one window, their actions, and what saved settings mean for the desktop.
 
-    `settings` and `diagnostics` are the dialogs once made (None before); `open_settings` and
-    `open_diagnostics` make and show them. `choose_path` (where a support report is saved)
-    and `open_url` (how a folder is opened) are handed to the dialogs when they are made:
-    None for the desktop's own, a test's stand-ins otherwise.
+    `settings`, `diagnostics` and `about` are the dialogs once made (None before);
+    `open_settings`, `open_diagnostics`, `open_about` make and show them. `choose_path` (where
+    a support report is saved) and `open_url` (how a folder is opened) are handed to the
+    dialogs when they are made: None for the desktop's own, a test's stand-ins otherwise.
     """
 
     def __init__(
@@ -56,6 +58,7 @@ class Dialogs(QObject):
         self.open_url = open_url
         self.settings: SettingsDialog | None = None
         self.diagnostics: DiagnosticsDialog | None = None
+        self.about: AboutDialog | None = None
 
         self.settings_action = QAction(window)
         self.settings_action.setObjectName("settingsAction")
@@ -66,8 +69,13 @@ class Dialogs(QObject):
         self.diagnostics_action.setObjectName("diagnosticsAction")
         self.diagnostics_action.setShortcut(QKeySequence(Qt.Key.Key_F1))
         self.diagnostics_action.triggered.connect(lambda: self.open_diagnostics())
+        self.about_action = QAction(window)
+        self.about_action.setObjectName("aboutAction")
+        self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
+        self.about_action.triggered.connect(self.open_about)
         window.add_action(self.settings_action, "app")
         window.add_action(self.diagnostics_action, "help")
+        window.add_action(self.about_action, "help")
 
         window.settingsRequested.connect(lambda: self.open_settings())
         window.diagnosticsRequested.connect(lambda: self.open_diagnostics(DiagnosticsTab.RESULTS))
@@ -78,6 +86,7 @@ class Dialogs(QObject):
     def retranslate(self) -> None:
         self.settings_action.setText(translate("Dialogs", "Settings…"))
         self.diagnostics_action.setText(translate("Dialogs", "Diagnostics"))
+        self.about_action.setText(translate("Dialogs", "About Softphone"))
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self._window and event.type() == QEvent.Type.LanguageChange:
@@ -102,6 +111,14 @@ class Dialogs(QObject):
             )
         self.diagnostics.open_at(tab)
         return self.diagnostics
+
+    def open_about(self) -> AboutDialog:
+        if self.about is None:
+            self.about = AboutDialog(self._bridge, self._window, open_url=self.open_url)
+        self.about.show()
+        self.about.raise_()
+        self.about.activateWindow()
+        return self.about
 
     # -- what a saved setting means for the desktop ------------------------------------------
 
@@ -128,7 +145,7 @@ def install_dialogs(
     choose_path: ChoosePath | None = None,
     open_url: OpenUrl | None = None,
 ) -> Dialogs:
-    """Give the window its settings and diagnostics dialogs (see `Dialogs`). Where a
+    """Give the window its settings, diagnostics and about dialogs (see `Dialogs`). Where a
     report is saved is asked with `choose_path`, folders open with `open_url` (the desktop's
     file dialog and opener by default)."""
     return Dialogs(window, choose_path=choose_path, open_url=open_url)

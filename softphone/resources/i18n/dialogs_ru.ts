@@ -12,6 +12,10 @@
         <translation>Диагностика</translation>
     </message>
     <message>
+        <source>About Softphone</source>
+        <translation>О программе Softphone</translation>
+    </message>
+    <message>
         <source>Could not change starting at login: %1</source>
         <translation>Не удалось изменить запуск при входе в систему: %1</translation>
     </message>
