@@ -34,7 +34,7 @@
     </message>
     <message>
         <source>too many requests</source>
-        <translation>слишком много запросов</translation>
+        <translation>слишком часто</translation>
     </message>
     <message>
         <source>server error</source>
