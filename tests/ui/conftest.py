@@ -31,6 +31,9 @@ def qt_loop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
     try:
         yield loop
     finally:
+        # A loop made `already_running` marks itself as the running loop and nothing unmarks
+        # it: an asyncio test after this one in the same process would find it still running.
+        asyncio.events._set_running_loop(None)
         asyncio.set_event_loop(None)
 
 
