@@ -62,6 +62,7 @@ class OutboxView(QWidget):
         self._last_error.setWordWrap(True)
         self._last_error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self._dead_title = QLabel(self)
+        self._dead_title.setObjectName("deadLettersTitle")
         self._dead_title.setWordWrap(True)
         self.dead = QTreeWidget(self)
         self.dead.setObjectName("deadLettersView")

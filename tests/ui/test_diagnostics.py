@@ -111,7 +111,7 @@ def test_a_result_the_crm_refuses_for_good_is_shown_and_sent_again_into_the_crm(
     entry = desk.engine.entry_for_command(command_id)
     assert entry is not None and entry.status is not None
     assert desk.crm.command(command_id)["result"]["call_status"] == entry.status.value
-    assert "Nothing waits" in dialog.findChild(QLabel, "outboxPending").text()
+    assert "Nothing was refused" in dialog.findChild(QLabel, "deadLettersTitle").text()
 
 
 def test_a_discarded_dead_letter_leaves_the_list_and_never_reaches_the_crm(
