@@ -77,7 +77,9 @@ def test_the_dialog_is_generated_from_the_settings_model(desk: Desk, qtbot: QtBo
     settings_action = dialogs_of(desk).settings_action
     assert settings_action.shortcut() == QKeySequence("Ctrl+,")
     assert settings_action in desk.window.app_menu.actions()
-    assert unnamed_controls(dialog) == []
+    for tab in range(dialog.tabs.count()):
+        dialog.tabs.setCurrentIndex(tab)
+        assert unnamed_controls(dialog) == [], dialog.tabs.tabText(tab)
 
 
 def test_a_changed_setting_reaches_the_engine_at_once_and_survives_a_restart(
