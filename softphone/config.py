@@ -72,6 +72,13 @@ def paths(home: str | os.PathLike[str] | None = None) -> Paths:
     return Paths(Path(dirs.user_config_dir), Path(dirs.user_data_dir), Path(dirs.user_log_dir))
 
 
+def QT_TRANSLATE_NOOP(context: str, text: str) -> str:
+    """Marks a title or help text for Qt's translation tools and returns it unchanged: the
+    catalogue (`softphone.ui.i18n`) finds these calls by name in this file, and the settings
+    dialog shows `translate("Settings", text)`. No Qt is imported here."""
+    return text
+
+
 def _default_device_name() -> str:
     return f"Softphone ({socket.gethostname()})"[:120]
 
@@ -110,16 +117,21 @@ class Settings(BaseModel):
 
     server_url: str = _option(
         "",
-        title="CRM server address",
-        help="The address of your CRM, e.g. https://crm.example.com (IT can preset it).",
+        title=QT_TRANSLATE_NOOP("Settings", "CRM server address"),
+        help=QT_TRANSLATE_NOOP(
+            "Settings", "The address of your CRM, e.g. https://crm.example.com (IT can preset it)."
+        ),
         group=Group.CONNECTION,
         max_length=2048,
     )
     allow_plain_http: list[str] = _option(
         default_factory=list,
-        title="Hosts allowed without HTTPS",
-        help="Plain HTTP sends the session unencrypted: allow it only for a CRM on a trusted "
-        "local network. Loopback is always allowed.",
+        title=QT_TRANSLATE_NOOP("Settings", "Hosts allowed without HTTPS"),
+        help=QT_TRANSLATE_NOOP(
+            "Settings",
+            "Plain HTTP sends the session unencrypted: allow it only for a CRM on a trusted "
+            "local network. Loopback is always allowed.",
+        ),
         group=Group.CONNECTION,
     )
     username: str = _option(
@@ -127,124 +139,179 @@ class Settings(BaseModel):
     )
     device_name: str = _option(
         default_factory=_default_device_name,
-        title="Name of this desk in the CRM",
-        help="How this computer is listed among your devices in the CRM.",
+        title=QT_TRANSLATE_NOOP("Settings", "Name of this desk in the CRM"),
+        help=QT_TRANSLATE_NOOP(
+            "Settings", "How this computer is listed among your devices in the CRM."
+        ),
         group=Group.CONNECTION,
         min_length=1,
         max_length=120,
     )
     phone_serial: str = _option(
         "",
-        title="Phone to use",
-        help="Which phone to use when several are attached (empty: the only one attached).",
+        title=QT_TRANSLATE_NOOP("Settings", "Phone to use"),
+        help=QT_TRANSLATE_NOOP(
+            "Settings",
+            "Which phone to use when several are attached (empty: the only one attached).",
+        ),
         group=Group.PHONE,
         max_length=128,
     )
     auto_dial: bool = _option(
         True,
-        title="Dial CRM commands at once",
-        help="Off: each command from the CRM waits for you to confirm it.",
+        title=QT_TRANSLATE_NOOP("Settings", "Dial CRM commands at once"),
+        help=QT_TRANSLATE_NOOP(
+            "Settings", "Off: each command from the CRM waits for you to confirm it."
+        ),
         group=Group.CALLS,
     )
     no_action_after_s: float = _option(
         600.0,
-        title="Give up an undialled command after (seconds)",
-        help="A command not dialled by then is reported to the CRM as not dialled.",
+        title=QT_TRANSLATE_NOOP("Settings", "Give up an undialled command after (seconds)"),
+        help=QT_TRANSLATE_NOOP(
+            "Settings", "A command not dialled by then is reported to the CRM as not dialled."
+        ),
         group=Group.CALLS,
         ge=10,
         le=86_400,
     )
     language: str = _option(
         "",
-        title="Interface language",
-        help="Empty: the system's language.",
+        title=QT_TRANSLATE_NOOP("Settings", "Interface language"),
+        help=QT_TRANSLATE_NOOP(
+            "Settings",
+            "Applies at once. Unless chosen here, the system's language; the SOFTPHONE_LANG "
+            "environment variable, when set, overrides both.",
+        ),
         group=Group.WINDOW,
         pattern=r"^(|ru|en)$",
     )
     start_minimised: bool = _option(
-        False, title="Start minimised to the tray", help="", group=Group.WINDOW
+        False,
+        title=QT_TRANSLATE_NOOP("Settings", "Start minimised to the tray"),
+        help=QT_TRANSLATE_NOOP(
+            "Settings", "Softphone starts in the tray, without showing its window."
+        ),
+        group=Group.WINDOW,
     )
     start_at_login: bool = _option(
         False,
-        title="Start when I sign in to this computer",
-        help="",
+        title=QT_TRANSLATE_NOOP("Settings", "Start when I sign in to this computer"),
+        help=QT_TRANSLATE_NOOP(
+            "Settings",
+            "Softphone starts when you sign in to this computer, so commands are taken from the "
+            "start of the day.",
+        ),
         group=Group.WINDOW,
     )
     close_to_tray: bool = _option(
         True,
-        title="Closing the window keeps Softphone in the tray",
-        help="Off: closing the window quits Softphone (commands are then not taken).",
+        title=QT_TRANSLATE_NOOP("Settings", "Closing the window keeps Softphone in the tray"),
+        help=QT_TRANSLATE_NOOP(
+            "Settings", "Off: closing the window quits Softphone (commands are then not taken)."
+        ),
         group=Group.WINDOW,
     )
     notifications: bool = _option(
         True,
-        title="Desktop notifications",
-        help="A notification for each command and each result.",
+        title=QT_TRANSLATE_NOOP("Settings", "Desktop notifications"),
+        help=QT_TRANSLATE_NOOP("Settings", "A notification for each command and each result."),
         group=Group.WINDOW,
     )
     heartbeat_minutes: float = _option(
         5.0,
-        title="Heartbeat interval (minutes)",
-        help="How often this desk tells the CRM it is alive.",
+        title=QT_TRANSLATE_NOOP("Settings", "Heartbeat interval (minutes)"),
+        help=QT_TRANSLATE_NOOP("Settings", "How often this desk tells the CRM it is alive."),
         group=Group.ADVANCED,
         ge=0.5,
         le=60,
     )
     call_log_wait_s: float = _option(
         12.0,
-        title="Wait for the call-log row after a call (seconds)",
-        help="",
+        title=QT_TRANSLATE_NOOP("Settings", "Wait for the call-log row after a call (seconds)"),
+        help=QT_TRANSLATE_NOOP(
+            "Settings",
+            "How long to wait for the phone to write a call to its call log before the result is "
+            "reported as unknown.",
+        ),
         group=Group.ADVANCED,
         ge=1,
         le=120,
     )
     dial_start_timeout_s: float = _option(
         8.0,
-        title="A dial may take this long to show on the phone (seconds)",
-        help="",
+        title=QT_TRANSLATE_NOOP(
+            "Settings", "A dial may take this long to show on the phone (seconds)"
+        ),
+        help=QT_TRANSLATE_NOOP(
+            "Settings", "A dial that has not shown on the phone by then is reported as not started."
+        ),
         group=Group.ADVANCED,
         ge=1,
         le=60,
     )
     long_poll_wait_s: int = _option(
-        25, title="Long-poll hold to ask for (seconds)", help="", group=Group.ADVANCED, ge=1, le=60
+        25,
+        title=QT_TRANSLATE_NOOP("Settings", "Long-poll hold to ask for (seconds)"),
+        help=QT_TRANSLATE_NOOP(
+            "Settings", "How long a server that holds pulls may keep each one waiting."
+        ),
+        group=Group.ADVANCED,
+        ge=1,
+        le=60,
     )
     outbox_max_age_days: float = _option(
         7.0,
-        title="Give up re-sending a result after (days)",
-        help="",
+        title=QT_TRANSLATE_NOOP("Settings", "Give up re-sending a result after (days)"),
+        help=QT_TRANSLATE_NOOP(
+            "Settings",
+            "A result the CRM could not be reached for is tried again for this long, then shown "
+            "under Diagnostics.",
+        ),
         group=Group.ADVANCED,
         gt=0,
         le=90,
     )
     log_level: str = _option(
         "INFO",
-        title="Log level",
-        help="",
+        title=QT_TRANSLATE_NOOP("Settings", "Log level"),
+        help=QT_TRANSLATE_NOOP(
+            "Settings", "How much goes into the log: DEBUG for support, INFO normally."
+        ),
         group=Group.ADVANCED,
         pattern=r"^(DEBUG|INFO|WARNING|ERROR)$",
     )
     # The CRM's per-IP limiter and how the pull loop paces itself against it (crm-api.md).
     rate_limit_requests: int = _option(
         60,
-        title="Server's per-address request limit",
-        help="",
+        title=QT_TRANSLATE_NOOP("Settings", "Server's per-address request limit"),
+        help=QT_TRANSLATE_NOOP(
+            "Settings",
+            "The CRM refuses requests from one network address after this many in a row; "
+            "Softphone stays below it.",
+        ),
         group=Group.ADVANCED,
         ge=8,
         le=100_000,
     )
     rate_window_s: float = _option(
         60.0,
-        title="Silence that resets the server's count (seconds)",
-        help="",
+        title=QT_TRANSLATE_NOOP("Settings", "Silence that resets the server's count (seconds)"),
+        help=QT_TRANSLATE_NOOP(
+            "Settings", "How long without requests the CRM takes to forget the count."
+        ),
         group=Group.ADVANCED,
         gt=0,
         le=3600,
     )
     poll_min_interval_s: float = _option(
         2.0,
-        title="Fastest pull pace against an instant server (seconds)",
-        help="",
+        title=QT_TRANSLATE_NOOP(
+            "Settings", "Fastest pull pace against an instant server (seconds)"
+        ),
+        help=QT_TRANSLATE_NOOP(
+            "Settings", "The shortest pause between two pulls while the budget is full."
+        ),
         group=Group.ADVANCED,
         gt=0,
         le=60,
@@ -253,24 +320,33 @@ class Settings(BaseModel):
         # A pull interval is also how long a command may wait for it: past 8 s the budget is
         # better saved by finishing a silence at a call's end (sync/budget.py).
         8.0,
-        title="Slowest pull pace before waiting out the limit (seconds)",
-        help="",
+        title=QT_TRANSLATE_NOOP(
+            "Settings", "Slowest pull pace before waiting out the limit (seconds)"
+        ),
+        help=QT_TRANSLATE_NOOP(
+            "Settings", "The longest pause between two pulls before Softphone waits the limit out."
+        ),
         group=Group.ADVANCED,
         gt=0,
         le=600,
     )
     long_poll_detect_s: float = _option(
         1.0,
-        title="An empty answer held this long means long-poll (seconds)",
-        help="",
+        title=QT_TRANSLATE_NOOP(
+            "Settings", "An empty answer held this long means long-poll (seconds)"
+        ),
+        help=QT_TRANSLATE_NOOP(
+            "Settings",
+            "Softphone learns whether the CRM holds pulls from how long an empty answer takes.",
+        ),
         group=Group.ADVANCED,
         gt=0,
         le=30,
     )
     telemetry_enabled: bool = _option(
         True,
-        title="Send diagnostics telemetry to the CRM",
-        help="Timings and error counts; never numbers or tokens.",
+        title=QT_TRANSLATE_NOOP("Settings", "Send diagnostics telemetry to the CRM"),
+        help=QT_TRANSLATE_NOOP("Settings", "Timings and error counts; never numbers or tokens."),
         group=Group.ADVANCED,
     )
 

@@ -45,7 +45,7 @@ from softphone.config import Paths, Settings, load_settings, paths, save_setting
 from softphone.control import ControlServer
 from softphone.flow import CallFlow
 from softphone.instance import AlreadyRunning, InstanceLock
-from softphone.masking import mask, mask_device_id
+from softphone.masking import mask, register_device_id
 from softphone.model import ActionSource, CallCommand, HistoryEntry, to_wire_time
 from softphone.numbers import InvalidNumber
 from softphone.phone import DeskPhone, PhoneStatus
@@ -590,13 +590,19 @@ class Engine:
         on it); a `PhoneChanged` follows if anything moved."""
         return await self._phone.reprobe()
 
+    def _report_status(self) -> dict[str, Any]:
+        """The status for a support report. Every phone serial it names (the one in use, the
+        attached ones, the keys of their models) is registered with the masking function
+        first, so that `mask` hides it wherever it appears."""
+        status = self.status()
+        for serial in (status.phone.serial, *status.phone.attached, *status.phone.models):
+            register_device_id(serial)
+        return status.to_json()
+
     def support_report_text(self, comment: str = "") -> str:
         """The status snapshot, the settings (no secrets are in them) and the recent log
         lines, masked — what a support report carries."""
-        snapshot = self.status().to_json()
-        phone = snapshot["phone"]
-        phone["serial"] = mask_device_id(phone["serial"]) if phone.get("serial") else None
-        phone["attached"] = [mask_device_id(serial) for serial in phone.get("attached", [])]
+        snapshot = self._report_status()
         text = "\n".join(
             [
                 f"Softphone {__version__} support report",
@@ -618,7 +624,7 @@ class Engine:
 
     def save_support_report(self, target: Path, comment: str = "") -> list[str]:
         """Write the support report as a zip; returns the names of the files inside."""
-        snapshot = self.status().to_json()
+        snapshot = self._report_status()
         contents = {
             "report.txt": self.support_report_text(comment),
             "status.json": mask(json.dumps(snapshot, ensure_ascii=False, indent=2)),

@@ -18,6 +18,7 @@ from PySide6.QtGui import QImage
 
 from softphone.engine import Engine
 from softphone.ui.bridge import EngineBridge
+from softphone.ui.dialogs import install_dialogs
 from softphone.ui.mainwindow import MainWindow, ui_state_file
 from softphone.ui.signin import SignInPage
 from softphone.ui.tray import Tray
@@ -39,6 +40,7 @@ def build_window(
     window = MainWindow(bridge, sign_in, tray, ui_state_file(engine.paths.config_dir))
     bridge.setParent(window)
     tray.setParent(window)
+    install_dialogs(window)
     window.restore_state()
     engine.on_show_request(window.bring_forward)
     tray.show()

@@ -4,7 +4,9 @@ English is the source language (the strings in the code); Russian is the operato
 Every visible string goes through Qt's translation (`self.tr(…)` in widgets,
 `translate("Context", …)` elsewhere). The catalogue is one `.ts` file per UI module under
 `softphone/resources/i18n/` (so two people translating two screens never edit the same file),
-compiled together into `softphone_ru.qm`, which ships in the package.
+compiled together into `softphone_ru.qm`, which ships in the package. The settings' titles and
+help live in `softphone/config.py` (which may not import Qt) marked with `QT_TRANSLATE_NOOP`
+calls that lupdate finds by name; they are catalogued into `config_ru.ts` (context "Settings").
 
     python -m softphone.ui.i18n update    # lupdate: add new strings to the .ts files
     python -m softphone.ui.i18n release   # lrelease: compile them into softphone_ru.qm
@@ -45,6 +47,8 @@ PACKAGE: Final = Path(__file__).resolve().parents[1]
 UI: Final = PACKAGE / "ui"
 CATALOGUE: Final = PACKAGE / "resources" / "i18n"
 QM_FILE: Final = CATALOGUE / "softphone_ru.qm"
+#: Modules outside `ui/` whose strings are marked with QT_TRANSLATE_NOOP (the settings' titles).
+MARKED_ELSEWHERE: Final = (PACKAGE / "config.py",)
 #: UI modules with no strings of their own (tools, not screens).
 _NO_STRINGS: Final = frozenset(
     {"__init__", "i18n", "main", "screenshots", "scenes_history", "scenes_dialogs"}
@@ -96,8 +100,8 @@ def _tool(name: str) -> str:
 
 
 def modules() -> list[Path]:
-    """The UI modules whose strings are translated."""
-    return sorted(p for p in UI.glob("*.py") if p.stem not in _NO_STRINGS)
+    """The modules whose strings are translated: the UI's, and the settings' titles."""
+    return [*sorted(p for p in UI.glob("*.py") if p.stem not in _NO_STRINGS), *MARKED_ELSEWHERE]
 
 
 def ts_file(module: Path, folder: Path = CATALOGUE) -> Path:

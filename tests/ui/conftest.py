@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import pytest
 import qasync
@@ -35,6 +36,9 @@ def qt_loop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
     try:
         yield loop
     finally:
+        # A loop made `already_running` marks itself as the running loop and nothing unmarks
+        # it: an asyncio test after this one in the same process would find it still running.
+        asyncio.events._set_running_loop(None)
         asyncio.set_event_loop(None)
         threads.shutdown(wait=True, cancel_futures=True)
 
@@ -45,16 +49,32 @@ def crm_profile() -> str:
 
 
 @pytest.fixture
+def crm_options() -> dict[str, Any]:
+    """More of the simulated CRM's options (a test overrides it: a small per-IP limit…)."""
+    return {}
+
+
+@pytest.fixture
+def desk_settings() -> dict[str, Any]:
+    """More of the desk's settings (a test overrides it: the limit the desk knows…)."""
+    return {}
+
+
+@pytest.fixture
 def desk(
     qtbot: QtBot,
     qt_loop: asyncio.AbstractEventLoop,
     adb_server: AdbServer,
     sim_phone: SimPhone,
     crm_profile: str,
+    crm_options: dict[str, Any],
+    desk_settings: dict[str, Any],
 ) -> Iterator[Desk]:
     QGuiApplication.clipboard().clear()  # what one test put there is not the next one's
-    crm = start_in_thread(CrmOptions(profile=crm_profile, users=[("op1", "pw1", False)]), port=0)
-    engine = desk_engine(adb_server.port, server_url=crm.url)
+    crm = start_in_thread(
+        CrmOptions(profile=crm_profile, users=[("op1", "pw1", False)], **crm_options), port=0
+    )
+    engine = desk_engine(adb_server.port, server_url=crm.url, **desk_settings)
     run(qtbot, engine.start())
     window = build_window(engine, executor=InlineExecutor(), tray_available=True)
     qtbot.addWidget(window)

@@ -36,3 +36,17 @@ def test_the_language_is_the_environments_then_the_settings(
 ) -> None:
     monkeypatch.setenv("SOFTPHONE_LANG", env)
     assert i18n.choose_language(setting) == chosen
+
+
+def test_the_settings_titles_from_config_py_are_catalogued_and_translated(
+    qapp: QApplication,
+) -> None:
+    from softphone.config import Settings
+
+    try:
+        i18n.install("ru")
+        title = Settings.model_fields["server_url"].title
+        assert title == "CRM server address"  # written once, in config.py
+        assert QCoreApplication.translate("Settings", title) == "Адрес сервера CRM"
+    finally:
+        i18n.install("en")
