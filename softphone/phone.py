@@ -264,8 +264,10 @@ class DeskPhone:
         pump = asyncio.get_running_loop().create_task(self._pump(events), name="adb-events")
         try:
             while True:
-                await self._update()
+                # Cleared before looking, not after: an event that arrives while we look
+                # (the look awaits the adb server) must wake the next look, not be lost.
                 self._refresh.clear()
+                await self._update()
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(_LOOK_AGAIN_S):
                         await self._refresh.wait()

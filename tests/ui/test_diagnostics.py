@@ -136,7 +136,16 @@ def test_a_discarded_dead_letter_leaves_the_list_and_never_reaches_the_crm(
 @pytest.mark.parametrize("crm_options", [{"ip_limit": 10, "ip_window": 2.0}])
 @pytest.mark.parametrize(
     "desk_settings",
-    [{"rate_limit_requests": 10, "rate_window_s": 2.0, "poll_min_interval_s": 0.05}],
+    # Pulls as fast as the planner allows (its slowest pace capped too: with a budget this
+    # small it would otherwise stretch each pull past the 2 s window and never be held).
+    [
+        {
+            "rate_limit_requests": 10,
+            "rate_window_s": 2.0,
+            "poll_min_interval_s": 0.05,
+            "poll_max_interval_s": 0.1,
+        }
+    ],
 )
 def test_the_rate_budget_counts_down_while_the_production_crm_holds_the_desk_back(
     desk: Desk, qtbot: QtBot
