@@ -18,6 +18,7 @@ import json
 import logging
 import random
 import time
+import urllib.parse
 import uuid
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, Final
@@ -247,18 +248,33 @@ class CrmApp:
     async def _serve_api(
         self, scope: Scope, receive: Receive, send: Send, path: str, ip: str, entry: dict[str, Any]
     ) -> None:
-        faults = self.state.faults
-        if faults.latency_ms:
-            await asyncio.sleep(faults.latency_ms / 1000)
+        latency = self.state.latency_s(random.random)
+        if latency:
+            entry["latency_ms"] = round(latency * 1000, 1)
+            await asyncio.sleep(latency)
         fault = self.state.take_fault(path, random.random)
         if fault is not None:
-            kind, status = fault
-            entry["fault"] = kind
-            if kind == "drop":
+            entry["fault"] = fault.kind
+            if fault.kind == "drop":
                 await send({"type": "http.response.start", "status": 200, "headers": []})
                 raise DeliberateDrop(path)
-            page = f"<html><body><h1>{status} Injected fault</h1></body></html>"
-            await HTMLResponse(page, status_code=status)(scope, receive, send)
+            if fault.kind == "reply":
+                if fault.consume is not None:
+                    device_id = _query_value(entry["query"], "device_id")
+                    self.state.consume_command(fault.consume, device_id)
+                await Response(
+                    fault.body.encode("utf-8", "surrogatepass"),
+                    status_code=fault.status,
+                    media_type=fault.content_type,
+                )(scope, receive, send)
+                return
+            headers = None
+            if fault.retry_after is not None:
+                headers = {"Retry-After": f"{fault.retry_after:g}"}
+            page = f"<html><body><h1>{fault.status} Injected fault</h1></body></html>"
+            await HTMLResponse(page, status_code=fault.status, headers=headers)(
+                scope, receive, send
+            )
             return
         # The wall counts every /api/phone/* request from the address — qr/exchange and
         # qr/status included (the spec names no exception), unauthenticated ones too, since it
@@ -730,6 +746,11 @@ async def _buffer_body(receive: Receive) -> tuple[bytes, Receive]:
         return await receive()
 
     return body, replay
+
+
+def _query_value(query: str, name: str) -> str | None:
+    values = urllib.parse.parse_qs(query).get(name)
+    return values[0] if values else None
 
 
 async def _until_disconnect(receive: Receive) -> None:
