@@ -26,9 +26,9 @@ from typing import Any
 import uvicorn
 
 from softphone.sim.crm_app import CrmApp
-from softphone.sim.crm_state import CrmOptions, CrmState
+from softphone.sim.crm_state import COMMAND_ID_MARK, CrmOptions, CrmState
 
-__all__ = ["CrmOptions", "RunningCrm", "main", "start_in_thread"]
+__all__ = ["COMMAND_ID_MARK", "CrmOptions", "RunningCrm", "main", "start_in_thread"]
 
 #: How long start/stop may take before something is clearly wrong.
 STARTUP_TIMEOUT = 10.0

@@ -252,16 +252,16 @@ class CrmApp:
         if latency:
             entry["latency_ms"] = round(latency * 1000, 1)
             await asyncio.sleep(latency)
-        fault = self.state.take_fault(path, random.random)
+        device_id = _query_value(entry["query"], "device_id")
+        fault = self.state.take_fault(path, random.random, device_id)
         if fault is not None:
             entry["fault"] = fault.kind
             if fault.kind == "drop":
                 await send({"type": "http.response.start", "status": 200, "headers": []})
                 raise DeliberateDrop(path)
             if fault.kind == "reply":
-                if fault.consume is not None:
-                    device_id = _query_value(entry["query"], "device_id")
-                    self.state.consume_command(fault.consume, device_id)
+                if fault.consumed is not None:
+                    entry["handed_out"] = fault.consumed
                 await Response(
                     fault.body.encode("utf-8", "surrogatepass"),
                     status_code=fault.status,

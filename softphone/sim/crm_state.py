@@ -135,10 +135,16 @@ class Faults:
     #: `status` (status 0 drops the connection).
     fail_next: list[dict[str, Any]] = field(default_factory=list)
     #: [{path, status, body, content_type, count, consume?}] — the next `count` requests to
-    #: `path` get exactly this answer (any text, JSON or not) instead of the real one; with
-    #: `consume` (a command id) that command is marked handed out, as a real pull would, so a
-    #: garbled command is one the server will never hand out again.
+    #: `path` get exactly this answer (any text, JSON or not) instead of the real one. With
+    #: `consume` a command is handed out with it, as a real pull would hand it out, so a
+    #: garbled command is one the server will never hand out again: `consume` is a command id,
+    #: or "next" — the oldest pending command of any user, whose id then replaces every
+    #: `COMMAND_ID_MARK` in the body (a "next" rule waits, unused, until a command is pending).
     reply_next: list[dict[str, Any]] = field(default_factory=list)
+
+
+#: In a `reply_next` body that consumes "next": replaced by the id of the command handed out.
+COMMAND_ID_MARK = "$COMMAND_ID$"
 
 
 @dataclass(frozen=True)
@@ -151,7 +157,8 @@ class FaultHit:
     body: str = ""
     content_type: str = "text/html; charset=utf-8"
     retry_after: float | None = None
-    consume: str | None = None
+    #: The command handed out with a canned answer, if any.
+    consumed: str | None = None
 
 
 class TokenError(Exception):
@@ -503,17 +510,23 @@ class CrmState:
                 "created_at": self._wire_time(cmd.created_at),
             }
 
-    def consume_command(self, cid: str, device_id: str | None) -> bool:
-        """Mark a pending command handed out (a canned pull answer stood in for it)."""
-        with self._lock:
+    def _consume_locked(self, cid: str | None, device_id: str | None) -> str | None:
+        """Mark a pending command handed out (a canned pull answer stood in for it): `cid`, or
+        the oldest pending one of any user for None. Its id, or None if there was none."""
+        if cid is None:
+            cmd = next((c for c in self.commands.values() if c.state == "pending"), None)
+        else:
             cmd = self.commands.get(cid)
-            if cmd is None or cmd.state != "pending":
-                return False
-            cmd.state = "consumed"
-            cmd.consumed_at = self.clock()
-            cmd.device_id = device_id
-            self._dirty = True
-            return True
+        if cmd is None or cmd.state != "pending":
+            return None
+        cmd.state = "consumed"
+        cmd.consumed_at = self.clock()
+        cmd.device_id = device_id
+        self._dirty = True
+        return cmd.id
+
+    def _has_pending_locked(self) -> bool:
+        return any(c.state == "pending" for c in self.commands.values())
 
     def _wire_time(self, ts: float) -> str:
         text = utc(ts)
@@ -665,22 +678,32 @@ class CrmState:
             faults = self.faults
             return (faults.latency_ms + faults.latency_jitter_ms * roll()) / 1000
 
-    def take_fault(self, path: str, roll: Callable[[], float]) -> FaultHit | None:
+    def take_fault(
+        self, path: str, roll: Callable[[], float], device_id: str | None = None
+    ) -> FaultHit | None:
         """The fault this request meets, or None. A `reply_next` rule for the path comes first,
-        then a `fail_next` rule; then the random shares, rolled with `roll`."""
+        then a `fail_next` rule; then the random shares, rolled with `roll`. `device_id` is the
+        request's (a command handed out with a canned answer is handed out to it)."""
         with self._lock:
             faults = self.faults
             for rule in faults.reply_next:
-                if rule["path"] == path and rule["count"] > 0:
-                    rule["count"] -= 1
-                    faults.reply_next = [r for r in faults.reply_next if r["count"] > 0]
-                    return FaultHit(
-                        "reply",
-                        rule["status"],
-                        rule["body"],
-                        rule["content_type"],
-                        consume=rule.get("consume"),
-                    )
+                if rule["path"] != path or rule["count"] <= 0:
+                    continue
+                consume = rule.get("consume")
+                if consume == "next" and not self._has_pending_locked():
+                    continue  # waits for a command to stand in for
+                rule["count"] -= 1
+                faults.reply_next = [r for r in faults.reply_next if r["count"] > 0]
+                body = rule["body"]
+                consumed = None
+                if consume is not None:
+                    wanted = None if consume == "next" else consume
+                    consumed = self._consume_locked(wanted, device_id)
+                    if consumed is not None:
+                        body = body.replace(COMMAND_ID_MARK, consumed)
+                return FaultHit(
+                    "reply", rule["status"], body, rule["content_type"], consumed=consumed
+                )
             for rule in faults.fail_next:
                 if rule["path"] == path and rule["count"] > 0:
                     rule["count"] -= 1
@@ -806,7 +829,7 @@ def _reply_rules(value: Any) -> list[dict[str, Any]]:
         if not isinstance(count, int) or count < 1:
             raise ValueError("reply_next.count must be a positive integer")
         if consume is not None and not isinstance(consume, str):
-            raise ValueError("reply_next.consume must be a command id")
+            raise ValueError('reply_next.consume must be a command id or "next"')
         clean.append(
             {
                 "path": path,

@@ -19,7 +19,7 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from softphone.sim.crm import CrmOptions, start_in_thread
+from softphone.sim.crm import COMMAND_ID_MARK, CrmOptions, start_in_thread
 from tests.integration.sim_crm_helpers import (
     DEVICE,
     Sim,
@@ -32,6 +32,7 @@ from tests.integration.sim_crm_helpers import (
 
 SIM_DIR = Path(__file__).resolve().parents[2] / "softphone" / "sim"
 INFO = "/api/phone/user/info/"
+PULL = "/api/phone/calls/pull/"
 
 
 @pytest.fixture
@@ -242,6 +243,20 @@ def test_a_canned_pull_answer_can_hand_a_real_command_out(prod: Sim) -> None:
     command = prod.crm.command(cid)
     assert (command["state"], command["device_id"]) == ("consumed", DEVICE)
     assert pull(prod.http, headers).status_code == 204  # handed out once, never again
+
+
+def test_a_canned_pull_answer_can_wait_for_the_next_command_and_name_it(prod: Sim) -> None:
+    headers = signed_in_device(prod.crm, prod.http)
+    body = json.dumps({"id": COMMAND_ID_MARK, "phone": "+7912; reboot"})
+    prod.crm.set_faults(reply_next={"path": PULL, "body": body, "consume": "next"})
+    assert pull(prod.http, headers).status_code == 204  # nothing pending: the rule waits
+    cid = prod.crm.create_command("op1", "+79123456789")
+    garbled = pull(prod.http, headers)
+    assert garbled.json() == {"id": cid, "phone": "+7912; reboot"}
+    assert prod.crm.command(cid)["state"] == "consumed"
+    [served] = [r for r in prod.crm.requests() if r.get("fault") == "reply"]
+    assert served["handed_out"] == cid
+    assert pull(prod.http, headers).status_code == 204
 
 
 def test_the_server_remembers_every_token_it_minted(prod: Sim) -> None:
