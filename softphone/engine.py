@@ -572,13 +572,19 @@ class Engine:
         on it); a `PhoneChanged` follows if anything moved."""
         return await self._phone.reprobe()
 
-    def support_report_text(self, comment: str = "") -> str:
-        """The status snapshot, the settings (no secrets are in them) and the recent log
-        lines, masked — what a support report carries."""
+    def _report_snapshot(self) -> dict[str, Any]:
+        """The status for a support report: the phones' serials are device ids, masked (the
+        text is masked again as a whole; a list of serials has no key that says so)."""
         snapshot = self.status().to_json()
         phone = snapshot["phone"]
         phone["serial"] = mask_device_id(phone["serial"]) if phone.get("serial") else None
         phone["attached"] = [mask_device_id(serial) for serial in phone.get("attached", [])]
+        return snapshot
+
+    def support_report_text(self, comment: str = "") -> str:
+        """The status snapshot, the settings (no secrets are in them) and the recent log
+        lines, masked — what a support report carries."""
+        snapshot = self._report_snapshot()
         text = "\n".join(
             [
                 f"Softphone {__version__} support report",
@@ -600,7 +606,7 @@ class Engine:
 
     def save_support_report(self, target: Path, comment: str = "") -> list[str]:
         """Write the support report as a zip; returns the names of the files inside."""
-        snapshot = self.status().to_json()
+        snapshot = self._report_snapshot()
         contents = {
             "report.txt": self.support_report_text(comment),
             "status.json": mask(json.dumps(snapshot, ensure_ascii=False, indent=2)),
