@@ -122,6 +122,9 @@ class CrmApp:
         )
         self.qr_throttle = SlidingThrottle(1, opts.qr_create_interval)
         self.loop: asyncio.AbstractEventLoop | None = None
+        # Its own dice for the injected faults: the process's shared `random` belongs to whoever
+        # runs the server (a test drawing examples must not see it move under its feet).
+        self._rng = random.Random()
         # Replaced by a fresh event at every wake-up; every held long-poll waits on the current one.
         self._wakeup = asyncio.Event()
         self.closing = False
@@ -248,12 +251,12 @@ class CrmApp:
     async def _serve_api(
         self, scope: Scope, receive: Receive, send: Send, path: str, ip: str, entry: dict[str, Any]
     ) -> None:
-        latency = self.state.latency_s(random.random)
+        latency = self.state.latency_s(self._rng.random)
         if latency:
             entry["latency_ms"] = round(latency * 1000, 1)
             await asyncio.sleep(latency)
         device_id = _query_value(entry["query"], "device_id")
-        fault = self.state.take_fault(path, random.random, device_id)
+        fault = self.state.take_fault(path, self._rng.random, device_id)
         if fault is not None:
             entry["fault"] = fault.kind
             if fault.kind == "drop":

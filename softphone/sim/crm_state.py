@@ -676,7 +676,8 @@ class CrmState:
         """How long the next request is held before it is served (latency and its jitter)."""
         with self._lock:
             faults = self.faults
-            return (faults.latency_ms + faults.latency_jitter_ms * roll()) / 1000
+            jitter = faults.latency_jitter_ms * roll() if faults.latency_jitter_ms else 0.0
+            return (faults.latency_ms + jitter) / 1000
 
     def take_fault(
         self, path: str, roll: Callable[[], float], device_id: str | None = None
