@@ -17,6 +17,7 @@ shaped like paths or SQL), sign-in and refresh answers, and call-log outputs.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import json
 import logging
@@ -26,7 +27,7 @@ from typing import Any
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
 from softphone.adb.commands import call_log_check, dial_command
@@ -42,6 +43,7 @@ from softphone.sync.api import BadResponse, CrmApi, Refreshed
 from softphone.sync.auth import Session, TokenVault
 from tests.support.adb import AdbServer
 from tests.support.engines import desk_engine
+from tests.support.figures import record
 from tests.support.hostile import call_log_outputs, pull_bodies, token_answers, usable_id
 from tests.support.invariants import EXPECTED_LINES, accepted, dials, unexpected_lines
 from tests.support.waiting import eventually
@@ -224,6 +226,8 @@ class Desk:
     def __init__(self, engine: Engine, crm: RunningCrm, phone: SimPhone) -> None:
         self.engine, self.crm, self.phone = engine, crm, phone
         self.numbers = 0
+        #: What became of the examples, for the figures.
+        self.tally: collections.Counter[str] = collections.Counter()
 
     def served(self, path: str) -> int:
         return sum(1 for r in self.crm.requests() if r["path"] == path and r.get("fault"))
@@ -250,7 +254,11 @@ class Desk:
 
 @contextlib.asynccontextmanager
 async def desk_running(
-    adb_server: AdbServer, phone: SimPhone, rate_window_s: float = 60.0, **crm_options: Any
+    name: str,
+    adb_server: AdbServer,
+    phone: SimPhone,
+    rate_window_s: float = 60.0,
+    **crm_options: Any,
 ) -> AsyncIterator[Desk]:
     # Limits lifted: these desks pull fast, to meet many hostile answers in little time.
     options = CrmOptions(
@@ -272,28 +280,38 @@ async def desk_running(
         heartbeat_minutes=30,
         rate_window_s=rate_window_s,
     )
+    desk = Desk(engine, crm, phone)
     try:
         await engine.start()
-        desk = Desk(engine, crm, phone)
         await desk.sign_in()
         yield desk
     finally:
         await engine.stop()
         crm.stop()
+    lines = phone.commands()
+    desk.tally["phone_lines"] = len(lines)
+    desk.tally["phone_lines_unexpected"] = len(unexpected_lines(phone))
+    record(f"4_hostile_{name.removeprefix('test_hostile_')}", dict(desk.tally))
     assert unexpected_lines(phone) == []
 
 
 @pytest.fixture
-async def desk(adb_server: AdbServer, sim_phone: SimPhone) -> AsyncIterator[Desk]:
-    async with desk_running(adb_server, sim_phone) as running:
+async def desk(
+    request: pytest.FixtureRequest, adb_server: AdbServer, sim_phone: SimPhone
+) -> AsyncIterator[Desk]:
+    async with desk_running(request.node.name, adb_server, sim_phone) as running:
         yield running
 
 
 @pytest.fixture
-async def refreshing_desk(adb_server: AdbServer, sim_phone: SimPhone) -> AsyncIterator[Desk]:
+async def refreshing_desk(
+    request: pytest.FixtureRequest, adb_server: AdbServer, sim_phone: SimPhone
+) -> AsyncIterator[Desk]:
     # Access tokens live 2 s: the desk refreshes every second or two. A hostile 429 without
     # Retry-After locks the desk out for a window: 2 s here, not the production minute.
-    async with desk_running(adb_server, sim_phone, rate_window_s=2.0, access_ttl=2.0) as running:
+    async with desk_running(
+        request.node.name, adb_server, sim_phone, rate_window_s=2.0, access_ttl=2.0
+    ) as running:
         yield running
 
 
@@ -305,8 +323,10 @@ async def hostile_pull(desk: Desk, caplog: pytest.LogCaptureFixture, body: str) 
     command_id, _ = desk.real_command()
     await eventually(lambda: desk.served(PULL) > served, 20, "the garbled answer served")
     usable = usable_id(body.replace(COMMAND_ID_MARK, command_id))
+    desk.tally["examples"] += 1
     if usable == command_id:
         await eventually(lambda: accepted(desk.crm, command_id), 30, "the result at the CRM")
+        desk.tally["answered_at_the_crm"] += 1
     elif usable is not None:
         # An id the CRM never issued: the desk answers it, the CRM refuses, the desk keeps the
         # refusal as a dead letter with the reason (or knew that id already and ignored it).
@@ -320,9 +340,12 @@ async def hostile_pull(desk: Desk, caplog: pytest.LogCaptureFixture, body: str) 
             "the refused result kept with its reason",
         )
         assert entry.report_state is ReportState.DEAD and entry.report_error
+        desk.tally["refused_by_the_crm_kept_as_dead_letter"] += 1
     else:
         await eventually(lambda: len(warnings_of(caplog)) > said, 10, "a warning saying why")
         await eventually(lambda: desk.engine.status().current_call is None, 10, "no call")
+        desk.tally["unreadable_said_in_the_log"] += 1
+    desk.tally["dialled"] += sum(dials(desk.phone).values()) - dialled
     assert sum(dials(desk.phone).values()) - dialled <= 1
     if usable is None:
         assert sum(dials(desk.phone).values()) == dialled
@@ -343,15 +366,36 @@ E2E: dict[str, Any] = {
 }
 
 
+MARK = COMMAND_ID_MARK
+#: Every kind of outcome, whatever the generator draws: answered (dialled or not), refused by
+#: the CRM (an id it never issued), unreadable.
+PULL_EXAMPLES = (
+    json.dumps({"id": MARK, "phone": "+7 912 345-67-89; reboot", "note": "\x1b[2J"}),
+    json.dumps({"id": MARK, "phone": "8 (912) 345-67-89", "extra": {"a": [1, None]}}),
+    json.dumps({"id": f"  {MARK} ", "phone": 79123456788, "company_id": [1]}),
+    json.dumps({"id": MARK, "phone": "9" * 5000}),
+    json.dumps({"id": "1; DROP TABLE calls;--", "phone": "+79123456787"}),
+    json.dumps({"id": "../../etc/passwd", "phone": "$(reboot)"}),
+    '{"id": "' + MARK + '", "phone": "+7912',
+)
+
+
+def with_examples(test: Any) -> Any:
+    for body in PULL_EXAMPLES:
+        test = example(body=body)(test)
+    return test
+
+
 @pytest.mark.adb
 @pytest.mark.slow
-@pytest.mark.timeout(120)
+@pytest.mark.timeout(150)
 @settings(max_examples=12, derandomize=True, **E2E)
-@given(data=st.data())
+@given(body=pull_bodies(MARK))
+@with_examples
 async def test_hostile_pull_answers_end_to_end(
-    desk: Desk, caplog: pytest.LogCaptureFixture, data: st.DataObject
+    desk: Desk, caplog: pytest.LogCaptureFixture, body: str
 ) -> None:
-    await hostile_pull(desk, caplog, data.draw(pull_bodies(COMMAND_ID_MARK), label="body"))
+    await hostile_pull(desk, caplog, body)
 
 
 @pytest.mark.adb
@@ -359,11 +403,12 @@ async def test_hostile_pull_answers_end_to_end(
 @pytest.mark.soak
 @pytest.mark.timeout(900)
 @settings(max_examples=150, **E2E)
-@given(data=st.data())
+@given(body=pull_bodies(MARK))
+@with_examples
 async def test_hostile_pull_answers_end_to_end_soak(
-    desk: Desk, caplog: pytest.LogCaptureFixture, data: st.DataObject
+    desk: Desk, caplog: pytest.LogCaptureFixture, body: str
 ) -> None:
-    await hostile_pull(desk, caplog, data.draw(pull_bodies(COMMAND_ID_MARK), label="body"))
+    await hostile_pull(desk, caplog, body)
 
 
 async def hostile_session_answer(
@@ -388,6 +433,8 @@ async def hostile_session_answer(
 
     await eventually(carried_on, 30, "the desk pulling again (or signed out, saying why)")
     now = desk.engine.status()
+    desk.tally["examples"] += 1
+    desk.tally[f"{how}: " + ("session kept" if now.sync.signed_in else "signed out, said")] += 1
     if not now.sync.signed_in:
         # Only the server's own word ends a session: a 401, or tokens it gave that it then
         # refuses. The desk says so, with a typed problem.
@@ -396,11 +443,18 @@ async def hostile_session_answer(
     assert errors_of(caplog) == []
 
 
+BLACKLISTED = json.dumps({"detail": "Token is blacklisted", "code": "token_not_valid"})
+
+
 @pytest.mark.adb
 @pytest.mark.slow
-@pytest.mark.timeout(120)
+@pytest.mark.timeout(150)
 @settings(max_examples=8, derandomize=True, **E2E)
 @given(answer=token_answers(), how=st.sampled_from(["refresh", "qr"]))
+@example(answer=(401, BLACKLISTED), how="refresh")
+@example(answer=(200, json.dumps({"access": "x", "refresh": "y"})), how="refresh")
+@example(answer=(200, "<html>proxy</html>"), how="qr")
+@example(answer=(429, ""), how="refresh")
 async def test_hostile_refresh_and_sign_in_answers_end_to_end(
     refreshing_desk: Desk, caplog: pytest.LogCaptureFixture, answer: tuple[int, str], how: str
 ) -> None:
@@ -438,6 +492,8 @@ async def hostile_call_log(desk: Desk, caplog: pytest.LogCaptureFixture, text: s
         await eventually(lambda: accepted(desk.crm, command_id), 30, "its result at the CRM")
     finally:
         desk.phone.set_calllog_output(None)
+    desk.tally["examples"] += 1
+    desk.tally[f"{entry.status}: {entry.reason}"] += 1
     assert dials(desk.phone)[number] == 1
     assert entry.status is CallStatus.UNKNOWN, entry
     assert entry.reason in UNKNOWN_REASONS, entry
@@ -450,6 +506,12 @@ async def hostile_call_log(desk: Desk, caplog: pytest.LogCaptureFixture, text: s
 @pytest.mark.timeout(120)
 @settings(max_examples=5, derandomize=True, **E2E)
 @given(text=call_log_outputs())
+@example(text="Row: 0 _id=1, number=$(reboot), date=x, duration=-5, type=2, subscription_id=1")
+@example(
+    text="Error while accessing provider:call_log\njava.lang.SecurityException: Permission "
+    "Denial: opening provider com.android.providers.contacts.CallLogProvider requires "
+    "android.permission.READ_CALL_LOG"
+)
 async def test_hostile_call_log_outputs_end_to_end(
     desk: Desk, caplog: pytest.LogCaptureFixture, text: str
 ) -> None:
