@@ -22,7 +22,6 @@ import datetime as dt
 import random
 import signal
 import sqlite3
-import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -34,7 +33,7 @@ import pytest
 from softphone.sim.crm import CrmOptions, RunningCrm, start_in_thread
 from softphone.sim.phone import OUTCOMES, CallScript, SimPhone
 from tests.support.adb import AdbServer
-from tests.support.desk import ROOT, desk_env, run_softphone, softphone
+from tests.support.desk import desk_env, run_softphone, start_headless
 from tests.support.figures import record, spread
 from tests.support.invariants import accepted, dials, handed_out, unexpected_lines
 from tests.support.waiting import wait_until
@@ -62,7 +61,7 @@ def crm() -> Iterator[RunningCrm]:
 
 
 class Operator:
-    """The CRM's user: keeps a couple of commands queued, each with a number of its own, and
+    """The CRM's user: keeps a command queued, each with a number of its own, and
     tells the phone how the far end will answer each call."""
 
     def __init__(self, crm: RunningCrm, phone: SimPhone, rng: random.Random) -> None:
@@ -83,8 +82,7 @@ class Operator:
 
     def _run(self) -> None:
         while not self._stop.wait(self.rng.uniform(0.2, 1.2)):
-            queued = sum(1 for c in self.crm.commands() if c["state"] == "pending")
-            if queued < 2:
+            if not any(c["state"] == "pending" for c in self.crm.commands()):
                 self.send()
 
     def send(self) -> None:
@@ -96,16 +94,6 @@ class Operator:
         )
         number = f"+7912{len(self.numbers):07d}"
         self.numbers[self.crm.create_command("op1", number)] = number
-
-
-def start_engine(env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        softphone("run", "--headless"),
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
 
 
 def desk_calls(env: dict[str, str]) -> dict[str, dict[str, Any]]:
@@ -172,7 +160,7 @@ def test_random_sigkills_lose_nothing_and_dial_nothing_twice(
     started = time.monotonic()
     with Operator(crm, sim_phone, rng) as operator:
         for _ in range(kills):
-            engine = start_engine(env)
+            engine = start_headless(env)
             life = rng.uniform(0.2, 3.0)
             time.sleep(life)
             kill_times.append(time.time())
@@ -181,7 +169,7 @@ def test_random_sigkills_lose_nothing_and_dial_nothing_twice(
             lives.append(life)
     killing_s = time.monotonic() - started
 
-    engine = start_engine(env)
+    engine = start_headless(env)
     try:
         wait_until(lambda: settled(crm, env), 180, "every command answered after the last run")
     finally:
