@@ -158,7 +158,7 @@ def test_random_sigkills_lose_nothing_and_dial_nothing_twice(
     kill_times: list[float] = []
     lives: list[float] = []
     started = time.monotonic()
-    with Operator(crm, sim_phone, rng) as operator:
+    with Operator(crm, sim_phone, random.Random(kills)) as operator:
         for _ in range(kills):
             engine = start_headless(env)
             life = rng.uniform(0.2, 3.0)
