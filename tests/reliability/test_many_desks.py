@@ -61,7 +61,7 @@ SIZES = [
         marks=pytest.mark.timeout(240),
     ),
     pytest.param(
-        Office(desks=20, shift_s=300, window_s=60, limit=60, think_s=(5, 20), talk_s=(2, 8)),
+        Office(desks=20, shift_s=300, window_s=60, limit=60, think_s=(10, 40), talk_s=(20, 60)),
         id="soak",
         marks=[pytest.mark.soak, pytest.mark.timeout(1200)],
     ),
@@ -226,7 +226,11 @@ def test_desks_behind_one_address_share_the_limit_say_so_and_deliver_everything_
                 watch(desk)
             return all(accepted(crm, cid) for cid in sent)
 
-        wait_until(all_answered, office.window_s * 6 + 60, "every command answered")
+        try:
+            wait_until(all_answered, office.window_s * 6 + 60, "every command answered")
+            drained = True
+        except AssertionError:
+            drained = False  # said below, once the figures are kept
         drained_s = time.time() - shift_end
     finally:
         for desk in desks:
@@ -252,11 +256,19 @@ def test_desks_behind_one_address_share_the_limit_say_so_and_deliver_everything_
         if len(firsts) >= 2:
             first_probes.append(max(firsts.values()) - min(firsts.values()))
     commands = {cid: crm.command(cid) for cid in sent}
-    delivery = [epoch(c["consumed_at"]) - epoch(c["created_at"]) for c in commands.values()]
+    delivery = [
+        epoch(c["consumed_at"]) - epoch(c["created_at"])
+        for c in commands.values()
+        if c["consumed_at"]
+    ]
     reported = [
         epoch(accepted(crm, cid)[0]["time"]) - epoch(c["consumed_at"])
         for cid, c in commands.items()
+        if c["consumed_at"] and accepted(crm, cid)
     ]
+    unanswered = {
+        cid: (c["state"], sent[cid].user) for cid, c in commands.items() if not accepted(crm, cid)
+    }
     shared_said = [d.n for d in desks if "rate_limit_shared" in d.problems]
     blamed_itself = [d.n for d in desks if "rate_limited" in d.problems]
     per_desk = [sum(1 for r in requests if r.get("user") == d.user) for d in desks]
@@ -285,6 +297,7 @@ def test_desks_behind_one_address_share_the_limit_say_so_and_deliver_everything_
         "delivery_s": spread(delivery),
         "result_after_delivery_s": spread(reported),
         "drain_after_shift_s": round(drained_s, 1),
+        "unanswered_after_drain": unanswered,
         "jitter": {
             "most_refused_probes_within_100ms": probes_together,
             "first_probe_spread_s_per_lockout": spread(first_probes),
@@ -295,6 +308,7 @@ def test_desks_behind_one_address_share_the_limit_say_so_and_deliver_everything_
     }
     record(f"6_many_desks_{office.desks}", figures)
 
+    assert drained, f"commands still unanswered: {unanswered}"
     assert codes == [0] * office.desks
     assert refused, "the office never met the shared limit: nothing was proven"
     for cid, command in commands.items():
