@@ -270,8 +270,11 @@ async def desk_running(
         **crm_options,
     )
     crm = start_in_thread(options, port=0)
-    # Every call ends at once: these tests are about what reaches the phone, not the talk.
-    phone.set_default_script(CallScript(ring_s=0.1, outcome="busy"))
+    # Every call ends soon: these tests are about what reaches the phone, not the talk. It
+    # rings a second: a call already over when the desk first looks at the phone after
+    # `am start` is taken for one that never started (`dial_not_started`), which is not what
+    # these tests are about.
+    phone.set_default_script(CallScript(ring_s=1.0, outcome="busy"))
     engine = desk_engine(
         adb_server.port,
         rate_limit_requests=100_000,
