@@ -1,4 +1,4 @@
-# The two commands README promises: `make demo` and `make test`.
+# The two commands README promises: `make demo` and `make test` (and the long proofs: `make soak`).
 # Everything is installed into .venv from pyproject.toml; nothing is assumed on the machine
 # but Python 3.11+ and make.
 
@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PYTEST_ARGS ?= -n 2
 
-.PHONY: demo test lint unit install clean bundle bundle-test
+.PHONY: demo test soak lint unit install clean bundle bundle-test
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,7 +31,16 @@ lint: $(STAMP)
 # The whole suite: lint, types, then every test (unit, integration with the simulated CRM,
 # the simulated phone and a real adb server, reliability, the window) — not the bundle's.
 test: lint
-	QT_QPA_PLATFORM=offscreen ADB_USB=0 $(BIN)/python -m pytest -m "not bundle" $(PYTEST_ARGS)
+	QT_QPA_PLATFORM=offscreen ADB_USB=0 $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The long runs of the reliability proofs (tests marked `soak`: hundreds of SIGKILLs, ten
+# minutes of server faults, twenty desks behind one address…), under 30 minutes on 2 cores.
+# Each test writes its figures to build/figures/*.json; they are printed at the end.
+SOAK_ARGS ?= -n 2
+soak: $(STAMP)
+	rm -rf build/figures
+	QT_QPA_PLATFORM=offscreen ADB_USB=0 $(BIN)/python -m pytest -m soak $(SOAK_ARGS) tests/reliability
+	$(BIN)/python -m tests.support.figures build/figures
 
 unit: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest tests/unit $(PYTEST_ARGS)

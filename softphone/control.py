@@ -2,8 +2,9 @@
 
 A running engine listens on a loopback TCP port and writes `instance.json` (pid, port and a
 random token, readable by this user only) in the data folder. A client sends one JSON line
-`{"token", "op", ...}` and reads one JSON line back. Only loopback, only with the token: another
-user of the machine cannot drive this desk's phone.
+`{"door_token", "op", ...}` and reads one JSON line back. Only loopback, only with the token:
+another user of the machine cannot drive this desk's phone. The door's own field is named so
+that no request's argument can take its place (`login_qr` has a `token` of its own).
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ log = logging.getLogger("softphone.engine")
 __all__ = ["ControlServer", "NoInstance", "request"]
 
 MAX_LINE: Final = 64 * 1024
+#: The field of a request line that carries the instance's secret.
+_DOOR_TOKEN: Final = "door_token"  # noqa: S105 (a field name, not a secret)
 Handler = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
 
 
@@ -83,7 +86,7 @@ class ControlServer:
         request_data = json.loads(line)
         if not isinstance(request_data, dict):
             return {"ok": False, "error": "bad request"}
-        token = str(request_data.pop("token", ""))
+        token = str(request_data.pop(_DOOR_TOKEN, ""))
         if not hmac.compare_digest(token, self._token):
             return {"ok": False, "error": "not allowed"}
         try:
@@ -94,14 +97,14 @@ class ControlServer:
 
 
 #: Names the door itself uses in a request line: an argument must never take one over.
-RESERVED: Final = frozenset({"token", "op"})
+RESERVED: Final = frozenset({_DOOR_TOKEN, "op"})
 
 
 def request(file: Path, op: str, *, timeout: float = 30.0, **args: Any) -> dict[str, Any]:
     """Send one request to the running instance (blocking; for the command line).
 
-    `args` travel beside the door's own `token` and `op`, so they may not be named so (a QR
-    sign-in token passed as `token` once replaced the door's, and the engine said "not
+    `args` travel beside the door's own secret and `op`, so they may not be named so (a QR
+    sign-in token named like the secret once replaced it, and the engine said "not
     allowed"): TypeError before anything is sent.
     """
     clash = RESERVED & set(args)
@@ -112,7 +115,7 @@ def request(file: Path, op: str, *, timeout: float = 30.0, **args: Any) -> dict[
         port, token = int(info["port"]), str(info["token"])
     except (FileNotFoundError, ValueError, KeyError, TypeError) as err:
         raise NoInstance("no running Softphone") from err
-    payload = json.dumps({"token": token, "op": op, **args}).encode() + b"\n"
+    payload = json.dumps({**args, "op": op, _DOOR_TOKEN: token}).encode() + b"\n"
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
             sock.sendall(payload)

@@ -101,6 +101,9 @@ class DialAttempt:
     started: bool
     reason: Reason | None = None
     detail: str | None = None
+    #: The phone's own clock just before the dial, when it could be read: the call-log row is
+    #: dated by that clock, whatever this computer last believed the phone's offset to be.
+    phone_ms: int | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -411,7 +414,10 @@ class CallFlow:
                     ),
                 )
                 return
-            entry = self._store.update_call(entry.id, phase=CallPhase.IN_CALL)
+            fields: dict[str, Any] = {"phase": CallPhase.IN_CALL}
+            if attempt.phone_ms is not None:
+                fields["dial_phone_ms"] = attempt.phone_ms
+            entry = self._store.update_call(entry.id, **fields)
             self._changed(entry)
             ended = await self._watch_until_idle(entry)
             self._to_ended(entry, ended=ended)

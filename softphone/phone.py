@@ -74,6 +74,11 @@ _STATE_PROBLEM: Final[dict[PhoneState, ProblemKind]] = {
 }
 
 
+#: A change of the phone's clock offset worth saying (smaller ones are measuring noise).
+_CLOCK_MOVED_MS: Final = 2_000
+_CALL_LOG_KINDS: Final = frozenset({ProblemKind.CALL_LOG_DENIED, ProblemKind.CALL_LOG_BROKEN})
+
+
 def phone_state(adb_state: str) -> PhoneState:
     """The state for adb's word for a device (anything unknown is as good as offline)."""
     if "permission" in adb_state:
@@ -173,7 +178,8 @@ class DeskPhone:
         except PhoneError as err:
             self.refresh()
             raise PhoneUnavailable(err.problem) from err
-        return DialAttempt(result.started, result.reason, result.detail)
+        self._clock_measured(result.clock_offset_ms)
+        return DialAttempt(result.started, result.reason, result.detail, result.phone_ms_before)
 
     async def call_state(self) -> int:
         serial = self._ready_serial()
@@ -194,14 +200,18 @@ class DeskPhone:
     async def call_log_since(self, since_ms: int) -> list[CallLogRow]:
         serial = self._ready_serial()
         try:
-            return await self._bridge.call_log_since(serial, since_ms)
+            rows = await self._bridge.call_log_since(serial, since_ms)
         except CallLogDenied as err:
+            self._note_call_log(serial, err.problem)
             raise CallLogUnreadable(err.problem) from err
         except PhoneError as err:
             if err.problem.kind is ProblemKind.CALL_LOG_BROKEN:
+                self._note_call_log(serial, err.problem)
                 raise CallLogUnreadable(err.problem) from err
             self.refresh()
             raise PhoneUnavailable(err.problem) from err
+        self._note_call_log(serial, None)
+        return rows
 
     async def disconnect_cause(self, dial_ms: int, end_ms: int | None) -> Cause | None:
         serial = self._ready_serial()
@@ -370,6 +380,40 @@ class DeskPhone:
             clock_offset_ms=caps.clock_offset_ms,
             problems=tuple(caps.problems),
             attached=attached,
+        )
+
+    def _clock_measured(self, offset_ms: int | None) -> None:
+        """Take the offset measured at a dial: the phone's clock may have been moved since the
+        probe (by hand, by a network's time), and call-log dates follow the phone's clock."""
+        if offset_ms is None:
+            return
+        moved = offset_ms - self._offset_ms
+        self._offset_ms = offset_ms
+        if abs(moved) >= _CLOCK_MOVED_MS and self._status.ready:
+            log.info("the phone's clock moved by %+.0f s", moved / 1000)
+            self._set(dataclasses.replace(self._status, clock_offset_ms=offset_ms))
+
+    def _note_call_log(self, serial: str, problem: Problem | None) -> None:
+        """Keep what a read of the call log just showed in the status. The probe looked only
+        when the phone was attached; an update, a policy or the operator can take the
+        permission away (or give it back) in the middle of a shift, and the status must say so
+        then, not at the next reattach."""
+        status = self._status
+        if status.serial != serial or not status.ready:
+            return
+        was = status.call_log
+        was_kind = was.problem.kind if was is not None and was.problem is not None else None
+        if was is not None and was_kind is (problem.kind if problem is not None else None):
+            return  # nothing new (the denial's text changes with every try: not news)
+        others = [p for p in status.problems if p.kind not in _CALL_LOG_KINDS]
+        # In the probe's order: the SIMs, then the call log, then key presses.
+        ahead = [p for p in others if p.kind is not ProblemKind.INPUT_BLOCKED]
+        behind = [p for p in others if p.kind is ProblemKind.INPUT_BLOCKED]
+        problems = (*ahead, *([problem] if problem is not None else []), *behind)
+        self._set(
+            dataclasses.replace(
+                status, call_log=CheckStatus(problem is None, problem), problems=problems
+            )
         )
 
     def _set(self, status: PhoneStatus) -> None:

@@ -201,7 +201,9 @@ class DialResult:
     but the phone stayed idle (a possible emergency number opened the dialer, a dual-SIM chooser
     waits, the screen is locked…). `output` is what `am start` printed, as it printed it.
     `phone_ms_before` is the phone's clock just before `am start` (the start of the window in
-    which the call-log row will be dated), None if the clock could not be read.
+    which the call-log row will be dated), None if the clock could not be read;
+    `clock_offset_ms` is the phone's clock minus this computer's, measured with it (a phone's
+    clock can be moved at any time: this is the freshest measure there is).
     """
 
     started: bool
@@ -210,6 +212,7 @@ class DialResult:
     output: str
     call_state: int
     phone_ms_before: int | None
+    clock_offset_ms: int | None = None
 
 
 class PhoneBridge:
@@ -435,31 +438,33 @@ class PhoneBridge:
         state = await self.call_state(serial)
         if state != IDLE:
             return DialResult(False, Reason.PHONE_BUSY, None, "", state, None)
+        asked = time.time()
         try:
             before: int | None = await self.phone_time_ms(serial)
         except PhoneError as exc:
             if exc.kind != "unreadable":
                 raise
             before = None
+        offset = None if before is None else before - round((asked + time.time()) * 500)
         log.info("dialling %s on %s", mask(number), mask_device_id(serial))
         output = await self._shell(serial, command)
         started = parse.parse_am_start(output)
         if not started.accepted:
             state = await self.call_state(serial)
             detail = detail_of(started.error or "")
-            return DialResult(False, Reason.DIAL_NOT_STARTED, detail, output, state, before)
+            return DialResult(False, Reason.DIAL_NOT_STARTED, detail, output, state, before, offset)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + start_timeout
         while True:
             state = await self.call_state(serial)
             if state == OFFHOOK:
-                return DialResult(True, None, None, output, state, before)
+                return DialResult(True, None, None, output, state, before, offset)
             if loop.time() >= deadline:
                 break
             await asyncio.sleep(_STATE_POLL_S)
         # Ringing: an incoming call came first. Idle: Android took the intent but no call began.
         reason = Reason.PHONE_BUSY if state == RINGING else Reason.DIAL_NOT_STARTED
-        return DialResult(False, reason, None, output, state, before)
+        return DialResult(False, reason, None, output, state, before, offset)
 
     async def end_call(self, serial: str) -> Check:
         """Hang up (KEYCODE_ENDCALL). Blocked key injection comes back as a failed Check."""

@@ -26,9 +26,9 @@ from typing import Any
 import uvicorn
 
 from softphone.sim.crm_app import CrmApp
-from softphone.sim.crm_state import CrmOptions, CrmState
+from softphone.sim.crm_state import COMMAND_ID_MARK, CrmOptions, CrmState
 
-__all__ = ["CrmOptions", "RunningCrm", "main", "start_in_thread"]
+__all__ = ["COMMAND_ID_MARK", "CrmOptions", "RunningCrm", "main", "start_in_thread"]
 
 #: How long start/stop may take before something is clearly wrong.
 STARTUP_TIMEOUT = 10.0
@@ -118,9 +118,15 @@ class RunningCrm:
     def logs(self) -> list[dict[str, Any]]:
         return self._state.copy_logs()
 
+    def issued_tokens(self) -> list[str]:
+        """Every access, refresh and QR token this server minted so far, oldest first."""
+        return self._state.issued_tokens()
+
     def set_faults(self, **changes: Any) -> dict[str, Any]:
-        """Same keys as POST /sim/faults: latency_ms, error_rate, error_status, drop_rate,
-        fail_next=[{path, status, count}], access_ttl, refresh_ttl, qr_ttl."""
+        """Same keys as POST /sim/faults: latency_ms, latency_jitter_ms, error_rate,
+        error_status, error_retry_after, drop_rate, fail_next=[{path, status, count,
+        retry_after}], reply_next=[{path, status, body, content_type, count, consume}],
+        access_ttl, refresh_ttl, qr_ttl."""
         return self._state.set_faults(changes)
 
     def reset(self) -> None:

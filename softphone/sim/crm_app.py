@@ -18,6 +18,7 @@ import json
 import logging
 import random
 import time
+import urllib.parse
 import uuid
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, Final
@@ -121,6 +122,9 @@ class CrmApp:
         )
         self.qr_throttle = SlidingThrottle(1, opts.qr_create_interval)
         self.loop: asyncio.AbstractEventLoop | None = None
+        # Its own dice for the injected faults: the process's shared `random` belongs to whoever
+        # runs the server (a test drawing examples must not see it move under its feet).
+        self._rng = random.Random()
         # Replaced by a fresh event at every wake-up; every held long-poll waits on the current one.
         self._wakeup = asyncio.Event()
         self.closing = False
@@ -247,18 +251,33 @@ class CrmApp:
     async def _serve_api(
         self, scope: Scope, receive: Receive, send: Send, path: str, ip: str, entry: dict[str, Any]
     ) -> None:
-        faults = self.state.faults
-        if faults.latency_ms:
-            await asyncio.sleep(faults.latency_ms / 1000)
-        fault = self.state.take_fault(path, random.random)
+        latency = self.state.latency_s(self._rng.random)
+        if latency:
+            entry["latency_ms"] = round(latency * 1000, 1)
+            await asyncio.sleep(latency)
+        device_id = _query_value(entry["query"], "device_id")
+        fault = self.state.take_fault(path, self._rng.random, device_id)
         if fault is not None:
-            kind, status = fault
-            entry["fault"] = kind
-            if kind == "drop":
+            entry["fault"] = fault.kind
+            if fault.kind == "drop":
                 await send({"type": "http.response.start", "status": 200, "headers": []})
                 raise DeliberateDrop(path)
-            page = f"<html><body><h1>{status} Injected fault</h1></body></html>"
-            await HTMLResponse(page, status_code=status)(scope, receive, send)
+            if fault.kind == "reply":
+                if fault.consumed is not None:
+                    entry["handed_out"] = fault.consumed
+                await Response(
+                    fault.body.encode("utf-8", "surrogatepass"),
+                    status_code=fault.status,
+                    media_type=fault.content_type,
+                )(scope, receive, send)
+                return
+            headers = None
+            if fault.retry_after is not None:
+                headers = {"Retry-After": f"{fault.retry_after:g}"}
+            page = f"<html><body><h1>{fault.status} Injected fault</h1></body></html>"
+            await HTMLResponse(page, status_code=fault.status, headers=headers)(
+                scope, receive, send
+            )
             return
         # The wall counts every /api/phone/* request from the address — qr/exchange and
         # qr/status included (the spec names no exception), unauthenticated ones too, since it
@@ -266,9 +285,24 @@ class CrmApp:
         counted = self.production and path.startswith("/api/phone/")
         if counted and not self.ip_limiter.admit(ip, self.state.clock()):
             entry["limited_by"] = "ip"
+            # The view never runs, but the log still says whose request it was (many desks
+            # behind one address: whose probes came back when).
+            entry["user"] = self._bearer_user(scope)
             await _detail(429, IP_LIMITED)(scope, receive, send)
             return
         await self.router(scope, receive, send)
+
+    def _bearer_user(self, scope: Scope) -> str | None:
+        """The user a request's valid access token names, if it has one (for the log only)."""
+        for name, value in scope.get("headers", []):
+            if name == b"authorization":
+                parts = value.decode("latin-1").split()
+                if len(parts) == 2 and parts[0] == "Bearer":
+                    try:
+                        return self.state.decode(parts[1], "access")[0].username
+                    except TokenError:
+                        return None
+        return None
 
     def _record_update(self, body: bytes, status: int | None) -> None:
         try:
@@ -734,6 +768,11 @@ async def _buffer_body(receive: Receive) -> tuple[bytes, Receive]:
         return await receive()
 
     return body, replay
+
+
+def _query_value(query: str, name: str) -> str | None:
+    values = urllib.parse.parse_qs(query).get(name)
+    return values[0] if values else None
 
 
 async def _until_disconnect(receive: Receive) -> None:

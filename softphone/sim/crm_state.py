@@ -120,15 +120,45 @@ class QrToken:
 
 @dataclass
 class Faults:
-    """Trouble injected in front of the API, as a flaky proxy would cause it."""
+    """Trouble injected in front of the API, as a flaky proxy (or a broken server) causes it."""
 
     latency_ms: float = 0.0
+    #: Each request waits a further random 0…this many ms (slow answers of every length).
+    latency_jitter_ms: float = 0.0
     error_rate: float = 0.0
     error_status: int = 503
+    #: `Retry-After` seconds sent with the `error_rate` answers (None: no header), so that a
+    #: 429 storm can come with or without it.
+    error_retry_after: float | None = None
     drop_rate: float = 0.0
-    #: [{path, status, count}] — the next `count` requests to `path` answer `status`
-    #: (status 0 drops the connection).
+    #: [{path, status, count, retry_after?}] — the next `count` requests to `path` answer
+    #: `status` (status 0 drops the connection).
     fail_next: list[dict[str, Any]] = field(default_factory=list)
+    #: [{path, status, body, content_type, count, consume?}] — the next `count` requests to
+    #: `path` get exactly this answer (any text, JSON or not) instead of the real one. With
+    #: `consume` a command is handed out with it, as a real pull would hand it out, so a
+    #: garbled command is one the server will never hand out again: `consume` is a command id,
+    #: or "next" — the oldest pending command of any user, whose id then replaces every
+    #: `COMMAND_ID_MARK` in the body (a "next" rule waits, unused, until a command is pending).
+    reply_next: list[dict[str, Any]] = field(default_factory=list)
+
+
+#: In a `reply_next` body that consumes "next": replaced by the id of the command handed out.
+COMMAND_ID_MARK = "$COMMAND_ID$"
+
+
+@dataclass(frozen=True)
+class FaultHit:
+    """What one request meets in front of the API: a dropped connection, an error status, or
+    a canned answer."""
+
+    kind: Literal["drop", "status", "reply"]
+    status: int = 0
+    body: str = ""
+    content_type: str = "text/html; charset=utf-8"
+    retry_after: float | None = None
+    #: The command handed out with a canned answer, if any.
+    consumed: str | None = None
 
 
 class TokenError(Exception):
@@ -194,6 +224,9 @@ class CrmState:
         self.telemetry: list[dict[str, Any]] = []
         self.logs: list[dict[str, Any]] = []
         self.request_log: deque[dict[str, Any]] = deque(maxlen=REQUEST_LOG_SIZE)
+        #: Every access, refresh and QR token this server minted, in order (for tests that
+        #: look for leaked secrets: the client must never write one down anywhere).
+        self.issued: list[str] = []
         self.faults = Faults()
         for name, password, admin in opts.users:
             self._add_user_locked(name, password, admin, False)
@@ -259,7 +292,9 @@ class CrmState:
             "jti": jti,
             "user_id": user.user_id,
         }
-        return jwt.encode(claims, self.secret, algorithm="HS256"), jti, exp
+        token = jwt.encode(claims, self.secret, algorithm="HS256")
+        self.issued.append(token)
+        return token, jti, exp
 
     def issue_pair(self, user: User) -> tuple[str, str]:
         with self._lock:
@@ -347,6 +382,7 @@ class CrmState:
             # 64 random bytes, url-safe base64: ~86 characters, as the production CRM mints them.
             qr = QrToken(secrets.token_urlsafe(64), username, now, now + self.ttl["qr"])
             self.qr[qr.token] = qr
+            self.issued.append(qr.token)
             self._dirty = True
             return qr
 
@@ -474,6 +510,24 @@ class CrmState:
                 "created_at": self._wire_time(cmd.created_at),
             }
 
+    def _consume_locked(self, cid: str | None, device_id: str | None) -> str | None:
+        """Mark a pending command handed out (a canned pull answer stood in for it): `cid`, or
+        the oldest pending one of any user for None. Its id, or None if there was none."""
+        if cid is None:
+            cmd = next((c for c in self.commands.values() if c.state == "pending"), None)
+        else:
+            cmd = self.commands.get(cid)
+        if cmd is None or cmd.state != "pending":
+            return None
+        cmd.state = "consumed"
+        cmd.consumed_at = self.clock()
+        cmd.device_id = device_id
+        self._dirty = True
+        return cmd.id
+
+    def _has_pending_locked(self) -> bool:
+        return any(c.state == "pending" for c in self.commands.values())
+
     def _wire_time(self, ts: float) -> str:
         text = utc(ts)
         # The seed document writes times with `Z`; production with `+00:00`. Clients see both.
@@ -572,29 +626,44 @@ class CrmState:
         with self._lock:
             return [dict(e) for e in self.logs]
 
+    def issued_tokens(self) -> list[str]:
+        with self._lock:
+            return list(self.issued)
+
     # ---- faults ----------------------------------------------------------------------------
 
     def set_faults(self, changes: dict[str, Any]) -> dict[str, Any]:
         """Merge fault settings; token lifetimes (access_ttl, refresh_ttl, qr_ttl) apply to new
-        tokens. Raises ValueError on an unknown key or a bad value."""
+        tokens. Raises ValueError on an unknown key or a bad value (nothing is changed then)."""
         with self._lock:
             known = {f.name for f in dataclasses.fields(Faults)}
+            staged = dataclasses.replace(
+                self.faults,
+                fail_next=list(self.faults.fail_next),
+                reply_next=list(self.faults.reply_next),
+            )
+            ttl = dict(self.ttl)
             for key, value in changes.items():
                 if key in {"access_ttl", "refresh_ttl", "qr_ttl"}:
-                    self.ttl[key.removesuffix("_ttl")] = _positive(key, value)
+                    ttl[key.removesuffix("_ttl")] = _positive(key, value)
                 elif key == "fail_next":
-                    self.faults.fail_next.extend(_fail_rules(value))
-                elif key in {"latency_ms", "error_rate", "drop_rate"}:
+                    staged.fail_next.extend(_fail_rules(value))
+                elif key == "reply_next":
+                    staged.reply_next.extend(_reply_rules(value))
+                elif key in {"latency_ms", "latency_jitter_ms", "error_rate", "drop_rate"}:
                     number = _non_negative(key, value)
-                    if key != "latency_ms" and number > 1:
+                    if key.endswith("_rate") and number > 1:
                         raise ValueError(f"{key} is a share between 0 and 1")
-                    setattr(self.faults, key, number)
+                    setattr(staged, key, number)
+                elif key == "error_retry_after":
+                    staged.error_retry_after = None if value is None else _non_negative(key, value)
                 elif key == "error_status" and isinstance(value, int) and 400 <= value <= 599:
-                    self.faults.error_status = value
+                    staged.error_status = value
                 elif key in known or key == "error_status":
                     raise ValueError(f"bad value for {key}")
                 else:
                     raise ValueError(f"unknown fault {key!r}")
+            self.faults, self.ttl = staged, ttl
             return self.faults_view()
 
     def faults_view(self) -> dict[str, Any]:
@@ -603,20 +672,51 @@ class CrmState:
             view.update({f"{k}_ttl": v for k, v in self.ttl.items()})
             return view
 
-    def take_fault(self, path: str, roll: Callable[[], float]) -> tuple[str, int] | None:
-        """The fault this request meets: ("drop", 0), ("status", code) or None. A `fail_next`
-        rule for the path comes first; then the random shares, rolled with `roll`."""
+    def latency_s(self, roll: Callable[[], float]) -> float:
+        """How long the next request is held before it is served (latency and its jitter)."""
         with self._lock:
-            for rule in self.faults.fail_next:
+            faults = self.faults
+            jitter = faults.latency_jitter_ms * roll() if faults.latency_jitter_ms else 0.0
+            return (faults.latency_ms + jitter) / 1000
+
+    def take_fault(
+        self, path: str, roll: Callable[[], float], device_id: str | None = None
+    ) -> FaultHit | None:
+        """The fault this request meets, or None. A `reply_next` rule for the path comes first,
+        then a `fail_next` rule; then the random shares, rolled with `roll`. `device_id` is the
+        request's (a command handed out with a canned answer is handed out to it)."""
+        with self._lock:
+            faults = self.faults
+            for rule in faults.reply_next:
+                if rule["path"] != path or rule["count"] <= 0:
+                    continue
+                consume = rule.get("consume")
+                if consume == "next" and not self._has_pending_locked():
+                    continue  # waits for a command to stand in for
+                rule["count"] -= 1
+                faults.reply_next = [r for r in faults.reply_next if r["count"] > 0]
+                body = rule["body"]
+                consumed = None
+                if consume is not None:
+                    wanted = None if consume == "next" else consume
+                    consumed = self._consume_locked(wanted, device_id)
+                    if consumed is not None:
+                        body = body.replace(COMMAND_ID_MARK, consumed)
+                return FaultHit(
+                    "reply", rule["status"], body, rule["content_type"], consumed=consumed
+                )
+            for rule in faults.fail_next:
                 if rule["path"] == path and rule["count"] > 0:
                     rule["count"] -= 1
                     status = int(rule["status"])
-                    self.faults.fail_next = [r for r in self.faults.fail_next if r["count"] > 0]
-                    return ("drop", 0) if status == 0 else ("status", status)
-            if self.faults.drop_rate and roll() < self.faults.drop_rate:
-                return ("drop", 0)
-            if self.faults.error_rate and roll() < self.faults.error_rate:
-                return ("status", self.faults.error_status)
+                    faults.fail_next = [r for r in faults.fail_next if r["count"] > 0]
+                    if status == 0:
+                        return FaultHit("drop")
+                    return FaultHit("status", status, retry_after=rule.get("retry_after"))
+            if faults.drop_rate and roll() < faults.drop_rate:
+                return FaultHit("drop")
+            if faults.error_rate and roll() < faults.error_rate:
+                return FaultHit("status", faults.error_status, retry_after=faults.error_retry_after)
             return None
 
     # ---- persistence -----------------------------------------------------------------------
@@ -697,7 +797,7 @@ def _fail_rules(value: Any) -> list[dict[str, Any]]:
     clean = []
     for rule in rules:
         if not isinstance(rule, dict):
-            raise ValueError("fail_next takes {path, status, count} objects")
+            raise ValueError("fail_next takes {path, status, count, retry_after} objects")
         path, status, count = rule.get("path"), rule.get("status"), rule.get("count", 1)
         if not isinstance(path, str) or not path.startswith("/"):
             raise ValueError("fail_next.path must be an absolute path")
@@ -705,5 +805,40 @@ def _fail_rules(value: Any) -> list[dict[str, Any]]:
             raise ValueError("fail_next.status must be 0 (drop) or an HTTP error status")
         if not isinstance(count, int) or count < 1:
             raise ValueError("fail_next.count must be a positive integer")
-        clean.append({"path": path, "status": status, "count": count})
+        clean_rule: dict[str, Any] = {"path": path, "status": status, "count": count}
+        if rule.get("retry_after") is not None:
+            clean_rule["retry_after"] = _non_negative("fail_next.retry_after", rule["retry_after"])
+        clean.append(clean_rule)
+    return clean
+
+
+def _reply_rules(value: Any) -> list[dict[str, Any]]:
+    rules = value if isinstance(value, list) else [value]
+    clean = []
+    for rule in rules:
+        if not isinstance(rule, dict):
+            raise ValueError("reply_next takes {path, status, body, content_type, count} objects")
+        path, status, count = rule.get("path"), rule.get("status", 200), rule.get("count", 1)
+        body, content_type = rule.get("body", ""), rule.get("content_type", "application/json")
+        consume = rule.get("consume")
+        if not isinstance(path, str) or not path.startswith("/"):
+            raise ValueError("reply_next.path must be an absolute path")
+        if not isinstance(status, int) or not 200 <= status <= 599:
+            raise ValueError("reply_next.status must be an HTTP status")
+        if not isinstance(body, str) or not isinstance(content_type, str):
+            raise ValueError("reply_next.body and content_type must be text")
+        if not isinstance(count, int) or count < 1:
+            raise ValueError("reply_next.count must be a positive integer")
+        if consume is not None and not isinstance(consume, str):
+            raise ValueError('reply_next.consume must be a command id or "next"')
+        clean.append(
+            {
+                "path": path,
+                "status": status,
+                "body": body,
+                "content_type": content_type,
+                "count": count,
+                "consume": consume,
+            }
+        )
     return clean

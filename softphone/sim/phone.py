@@ -214,6 +214,7 @@ class SimPhone:
                 "reachable": self._wire.reachable,
                 "auth": self._faults.auth,
                 "calllog": self._faults.calllog,
+                "calllog_output": self._faults.calllog_output,
                 "input": self._faults.input,
                 "telecom": self._faults.telecom,
                 "latency_s": self._faults.latency_s,
@@ -298,6 +299,12 @@ class SimPhone:
         choice("input", value, INPUT_CHOICES)
         with self._lock:
             self._faults.input = value
+
+    def set_calllog_output(self, text: str | None) -> None:
+        """Every `content query` on the call log prints `text` instead of its real answer
+        (None: the real answer again) — whatever a broken provider might print."""
+        with self._lock:
+            self._faults.calllog_output = text
 
     def set_telecom(self, telecom: str) -> None:
         """Telecom's analytics: "ok", or "absent" (the platform collected and cleared them).

@@ -54,6 +54,9 @@ class Faults:
     input: str = "ok"
     latency_s: float = 0.0
     telecom: str = "ok"  # "absent": the platform collected and cleared Telecom's analytics
+    #: Printed instead of the call log's answer to every `content query` on it (None: the
+    #: real answer): a broken OEM build, a provider that prints garbage.
+    calllog_output: str | None = None
 
 
 class Handset(Protocol):
@@ -260,6 +263,9 @@ class Android:
         with self._lock:
             now = self._calls.advance()
             denied = self._faults.calllog == "denied"
+            canned = self._faults.calllog_output
+        if canned is not None:
+            return Result(canned)
         if denied:
             pid = self._pid + int(now * 1000) % 997
             trace = "\tat android.os.Parcel.createExceptionOrNull(Parcel.java:3011)\n"

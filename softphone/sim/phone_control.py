@@ -38,6 +38,7 @@ def control_handler(phone: SimPhone) -> type[BaseHTTPRequestHandler]:
         "/default-script": lambda b: phone.set_default_script(body_script(b)),
         "/auth": lambda b: phone.set_auth(str(b.get("auth"))),
         "/calllog": lambda b: phone.set_calllog(str(b.get("calllog"))),
+        "/calllog-output": lambda b: phone.set_calllog_output(_opt_str(b.get("text"))),
         "/input": lambda b: phone.set_input(str(b.get("input"))),
         "/telecom": lambda b: phone.set_telecom(str(b.get("telecom"))),
         "/default-sim": lambda b: phone.set_default_sim(_opt_int(b.get("slot"))),
@@ -100,6 +101,12 @@ def control_handler(phone: SimPhone) -> type[BaseHTTPRequestHandler]:
 def _list(value: Any) -> list[Any]:
     if not isinstance(value, list):
         raise ControlError("'scripts' must be a list of call scripts")
+    return value
+
+
+def _opt_str(value: Any) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise ControlError("'text' must be a string or null")
     return value
 
 

@@ -16,6 +16,7 @@ import dataclasses
 import ipaddress
 import json
 import logging
+import re
 import time
 import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
@@ -187,26 +188,37 @@ def check_server_url(url: str, allow_plain_http: Sequence[str] = ()) -> str:
 # -- the client --------------------------------------------------------------------------------
 
 
+#: Characters that must not reach a log line or a label from a server's text: line breaks
+#: (a forged log line), terminal escapes, and the bidirectional overrides that reorder text.
+_UNPRINTABLE: Final = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\u202a-\u202e\u2066-\u2069]+")
+
+
+def _words(text: str) -> str:
+    """A server's words as one printable line, masked and cut to a readable length."""
+    return mask(_UNPRINTABLE.sub(" ", text).strip()[:_DETAIL_MAX])
+
+
 def _detail_of(response: httpx.Response) -> tuple[str | None, dict[str, Any]]:
-    """The server's `detail` (masked, trimmed) and its per-field errors, from any body."""
+    """The server's `detail` (masked, one line, trimmed) and its per-field errors, from any
+    body."""
     try:
         data = response.json()
     except (ValueError, UnicodeDecodeError):
         text = response.text.strip()
         if not text or text.lstrip().startswith("<"):
             return None, {}  # an HTML error page says nothing a person can use
-        return mask(text[:_DETAIL_MAX]), {}
+        return _words(text) or None, {}
     if isinstance(data, dict):
         detail = data.get("detail")
         errors = {k: v for k, v in data.items() if k not in ("detail", "code", "messages")}
         if isinstance(detail, str):
-            return mask(detail[:_DETAIL_MAX]), errors
+            return _words(detail) or None, errors
         if errors:
             parts = []
             for key, value in errors.items():
                 text = "; ".join(map(str, value)) if isinstance(value, list) else str(value)
                 parts.append(f"{key}: {text}")
-            return mask("; ".join(parts)[:_DETAIL_MAX]), errors
+            return _words("; ".join(parts)) or None, errors
     return None, {}
 
 
@@ -371,7 +383,16 @@ class CrmApi:
             read_timeout_s=wait_seconds + 15.0,
         )
         elapsed = time.monotonic() - started
-        if response.status_code == 204 or not response.content.strip():
+        if response.status_code == 204:
+            return PullResult(None, elapsed)
+        if not response.content.strip():
+            # Not the contract's "nothing queued" (204): if the server handed a command out
+            # with this answer, it is lost, and only this line can say so.
+            log.warning(
+                "the server answered a pull with HTTP %d and nothing in it: a command it "
+                "handed out with it could not be read",
+                response.status_code,
+            )
             return PullResult(None, elapsed)
         try:
             return PullResult(self._model(CallCommand, response), elapsed)

@@ -42,7 +42,14 @@ import keyring.errors
 from softphone.instance import try_lock, unlock
 from softphone.masking import register_secret
 from softphone.problems import Problem, ProblemKind
-from softphone.sync.api import AuthExpired, CrmApi, CrmError, Rejected
+from softphone.sync.api import (
+    AuthExpired,
+    BadResponse,
+    CrmApi,
+    CrmError,
+    Rejected,
+    Unavailable,
+)
 
 log = logging.getLogger("softphone.sync")
 
@@ -450,6 +457,12 @@ class Session:
             if self._tokens is tokens:
                 await self.end(Problem(ProblemKind.SESSION_ENDED, err.detail))
             raise SignedOut("the session has ended; sign in again") from None
+        except (Rejected, BadResponse) as err:
+            # Neither the session's end (only a 401 is) nor a refusal of the request that
+            # needed the refresh (a result must not become a dead letter for it, a pull must
+            # not re-register the device): a failure to try again later, as a 5xx is.
+            log.warning("the session could not be refreshed (%s); it is kept", err)
+            raise Unavailable(f"the session could not be refreshed: {err}", err.status) from None
         fresh = dataclasses.replace(
             tokens, access=pair.access, refresh=pair.refresh or tokens.refresh
         )

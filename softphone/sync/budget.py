@@ -27,7 +27,9 @@ left of this silence is no longer than what waiting for a later call's end is ex
 
 A scoped 429 with `Retry-After` holds that kind of request for as long as the server said. A 429
 without one means the IP is locked: jittered, growing delays with rare probes, never sooner
-than a window after our last counted request (a refused probe does not extend the lockout).
+than a window after our last counted request (a refused probe does not extend the lockout);
+when other devices share the address, a probe at least every quarter window, so that no desk
+misses the short moments the wall is open.
 
 It is a pure object: time comes from the injected clock, nothing sleeps, nothing does I/O. It
 must never admit a request that would be the limit-th of a run while it is enforcing.
@@ -64,6 +66,8 @@ _FREE_SPELLS_COVERED: Final = 2.5
 _REQUESTS_PER_CALL: Final = 3.0
 #: A free spell, until one is seen (the time from a call's end to the next call).
 _FIRST_FREE_SPELL_S: Final = 20.0
+#: While the limit is shared, probes come back at least this share of a window apart.
+_SHARED_PROBE_SHARE: Final = 0.25
 
 
 class RequestKind(enum.IntEnum):
@@ -393,7 +397,13 @@ class RateBudget:
         self.enforcing = True
         self._refusals += 1
         growth = 2.0 ** min(self._refusals - 1, 30)
-        backoff = min(self.config.window_s, self.config.probe_base_s * growth)
+        # Alone, the wall opens a window after our own last request and the probes only have
+        # to find that moment. Shared, it opens when the others fall silent and closes as soon
+        # as they have spent the budget again: probes a window apart would mostly miss it (a
+        # desk starved for minutes while others work). A refused probe is not counted and does
+        # not extend the lockout, so probing every quarter window costs the office nothing.
+        cap = self.config.window_s * (_SHARED_PROBE_SHARE if self.shared(now) else 1.0)
+        backoff = min(cap, self.config.probe_base_s * growth)
         backoff *= self._rng.uniform(0.8, 1.2)
         earliest = (self.reset_at() or now) if self._refusals == 1 else now
         until = max(now + backoff, earliest)

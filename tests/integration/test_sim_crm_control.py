@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import io
+import json
 import os
 import signal
 import socket
@@ -18,7 +19,7 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from softphone.sim.crm import CrmOptions, start_in_thread
+from softphone.sim.crm import COMMAND_ID_MARK, CrmOptions, start_in_thread
 from tests.integration.sim_crm_helpers import (
     DEVICE,
     Sim,
@@ -31,6 +32,7 @@ from tests.integration.sim_crm_helpers import (
 
 SIM_DIR = Path(__file__).resolve().parents[2] / "softphone" / "sim"
 INFO = "/api/phone/user/info/"
+PULL = "/api/phone/calls/pull/"
 
 
 @pytest.fixture
@@ -195,6 +197,76 @@ def test_latency_delays_every_api_request(prod: Sim) -> None:
     assert time.perf_counter() - started >= 0.19
 
 
+def test_latency_jitter_spreads_the_delay_of_each_request(prod: Sim) -> None:
+    prod.crm.set_faults(latency_ms=50, latency_jitter_ms=300)
+    for _ in range(6):
+        prod.http.get(INFO)
+    held = [e["latency_ms"] for e in prod.crm.requests() if e["path"] == INFO]
+    assert all(50 <= ms <= 350 for ms in held)
+    assert max(held) - min(held) > 20  # not one fixed delay
+
+
+def test_injected_errors_carry_retry_after_when_asked(prod: Sim) -> None:
+    prod.crm.set_faults(error_rate=1.0, error_status=429, error_retry_after=7)
+    with_header = prod.http.get(INFO)
+    prod.crm.set_faults(error_retry_after=None)
+    without = prod.http.get(INFO)
+    prod.crm.set_faults(error_rate=0.0, fail_next=[{"path": INFO, "status": 429, "retry_after": 2}])
+    ruled = prod.http.get(INFO)
+    assert (with_header.status_code, with_header.headers["retry-after"]) == (429, "7")
+    assert without.status_code == 429 and "retry-after" not in without.headers
+    assert (ruled.status_code, ruled.headers["retry-after"]) == (429, "2")
+
+
+def test_reply_next_answers_any_text_then_the_real_server_again(prod: Sim) -> None:
+    headers = bearer(qr_login(prod.crm, prod.http)["access"])
+    garbage = '{"username": [1, 2' + "\x00\u202e" + "я" * 3
+    prod.crm.set_faults(reply_next=[{"path": INFO, "status": 200, "body": garbage, "count": 2}])
+    answers = [prod.http.get(INFO, headers=headers) for _ in range(3)]
+    assert [a.text for a in answers[:2]] == [garbage, garbage]
+    assert answers[0].headers["content-type"].startswith("application/json")
+    assert answers[2].json()["username"] == "op1"
+    assert [e.get("fault") for e in prod.crm.requests() if e["path"] == INFO] == [
+        "reply",
+        "reply",
+        None,
+    ]
+
+
+def test_a_canned_pull_answer_can_hand_a_real_command_out(prod: Sim) -> None:
+    headers = signed_in_device(prod.crm, prod.http)
+    cid = prod.crm.create_command("op1", "+79123456789")
+    body = json.dumps({"id": cid, "phone": ["not", "text"]})
+    prod.crm.set_faults(reply_next={"path": "/api/phone/calls/pull/", "body": body, "consume": cid})
+    garbled = pull(prod.http, headers)
+    assert garbled.text == body
+    command = prod.crm.command(cid)
+    assert (command["state"], command["device_id"]) == ("consumed", DEVICE)
+    assert pull(prod.http, headers).status_code == 204  # handed out once, never again
+
+
+def test_a_canned_pull_answer_can_wait_for_the_next_command_and_name_it(prod: Sim) -> None:
+    headers = signed_in_device(prod.crm, prod.http)
+    body = json.dumps({"id": COMMAND_ID_MARK, "phone": "+7912; reboot"})
+    prod.crm.set_faults(reply_next={"path": PULL, "body": body, "consume": "next"})
+    assert pull(prod.http, headers).status_code == 204  # nothing pending: the rule waits
+    cid = prod.crm.create_command("op1", "+79123456789")
+    garbled = pull(prod.http, headers)
+    assert garbled.json() == {"id": cid, "phone": "+7912; reboot"}
+    assert prod.crm.command(cid)["state"] == "consumed"
+    [served] = [r for r in prod.crm.requests() if r.get("fault") == "reply"]
+    assert served["handed_out"] == cid
+    assert pull(prod.http, headers).status_code == 204
+
+
+def test_the_server_remembers_every_token_it_minted(prod: Sim) -> None:
+    qr = prod.crm.create_qr("op1")
+    pair = prod.http.post("/api/phone/qr/exchange/", json={"token": qr}).json()
+    rotated = prod.http.post("/api/token/refresh/", json={"refresh": pair["refresh"]}).json()
+    issued = prod.crm.issued_tokens()
+    assert [qr, pair["access"], pair["refresh"], rotated["access"], rotated["refresh"]] == issued
+
+
 @pytest.mark.parametrize(
     "faults",
     [
@@ -202,6 +274,13 @@ def test_latency_delays_every_api_request(prod: Sim) -> None:
         {"latency_ms": -1},
         {"fail_next": [{"path": "x", "status": 500}]},
         {"fail_next": [{"path": "/a/", "status": 200}]},
+        {"fail_next": [{"path": "/a/", "status": 429, "retry_after": -1}]},
+        {"reply_next": [{"path": "/a/", "status": 99}]},
+        {"reply_next": [{"path": "/a/", "body": 5}]},
+        {"reply_next": [{"path": "/a/", "consume": 5}]},
+        {"error_retry_after": "soon"},
+        {"latency_jitter_ms": -5},
+        {"error_rate": 0.5, "drop_rate": 3},
         {"access_ttl": 0},
         {"nonsense": 1},
     ],
@@ -210,6 +289,12 @@ def test_bad_fault_settings_are_400(prod: Sim, faults: dict[str, object]) -> Non
     response = prod.http.post("/sim/faults", json=faults)
     assert response.status_code == 400
     assert response.json()["detail"]
+
+
+def test_a_refused_fault_setting_changes_nothing(prod: Sim) -> None:
+    response = prod.http.post("/sim/faults", json={"error_rate": 0.5, "drop_rate": 3})
+    assert response.status_code == 400
+    assert prod.http.get("/sim/faults").json()["error_rate"] == 0
 
 
 def test_reset_clears_faults(prod: Sim) -> None:

@@ -36,6 +36,16 @@ def test_the_ip_limit_refuses_the_request_after_the_limit_without_retry_after() 
     assert _limited_by(log) == ["ip"]
 
 
+def test_a_refused_request_is_logged_with_the_user_its_token_names() -> None:
+    with running("production", ip_limit=2, ip_window=30.0) as sim:
+        headers = bearer(qr_login(sim.crm, sim.http)["access"])
+        assert _info(sim.http, headers).status_code == 200
+        assert _info(sim.http, headers).status_code == 429
+        assert sim.http.get(INFO, headers=bearer("not-a-token")).status_code == 429
+        refused = [e for e in sim.crm.requests() if e.get("limited_by") == "ip"]
+    assert [e["user"] for e in refused] == ["op1", None]
+
+
 def test_the_ip_lockout_ends_one_window_after_the_last_counted_request() -> None:
     with running("production", ip_limit=3, ip_window=1.0) as sim:
         headers = bearer(qr_login(sim.crm, sim.http)["access"])

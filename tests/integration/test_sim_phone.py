@@ -261,8 +261,11 @@ def test_control_api_sets_faults_and_adds_rows(
     control(phone, "POST", "/input", {"input": "blocked"})
     control(phone, "POST", "/clock-skew", {"ms": 1000})
     control(phone, "POST", "/latency", {"seconds": 0.01})
+    control(phone, "POST", "/calllog-output", {"text": "No result found.\n"})
 
     state = control(phone, "GET", "/state")
+    assert state["calllog_output"] == "No result found.\n"
+    control(phone, "POST", "/calllog-output", {"text": None})
     assert added == {"_id": 1}
     assert (state["calllog"], state["input"], state["clock_skew_ms"]) == ("denied", "blocked", 1000)
     assert "Permission Denial" in shell(

@@ -125,6 +125,22 @@ def test_denied_call_log_prints_the_permission_denial(
     assert shell(adb_server, three_rows, f"{URI} {COLS}").startswith("Row: 0 ")
 
 
+def test_a_broken_provider_prints_whatever_it_was_told_until_mended(
+    adb_server: AdbServer, three_rows: SimPhone
+) -> None:
+    garbage = "Row: 0 _id=x, number=$(reboot), date=-1\nRow: banana\n"
+    three_rows.set_calllog_output(garbage)
+
+    out = shell(adb_server, three_rows, f"{URI} {COLS}")
+    state = three_rows.state()
+
+    three_rows.set_calllog_output(None)
+    assert out == garbage
+    assert state["calllog_output"] == garbage
+    assert shell(adb_server, three_rows, f"{URI} {COLS}").startswith("Row: 0 _id=3, ")
+    assert three_rows.call_log()[0]["number"] == "+79990000001"  # the rows were never touched
+
+
 def test_unknown_provider_is_reported_not_crashed(
     adb_server: AdbServer, sim_phone: SimPhone
 ) -> None:

@@ -36,6 +36,17 @@ def softphone(*args: str) -> list[str]:
     return [sys.executable, "-m", "softphone", *args]
 
 
+def start_headless(env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """`softphone run --headless` for this desk, its output thrown away (its log file stays)."""
+    return subprocess.Popen(
+        softphone("run", "--headless"),
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
 def run_softphone(
     env: dict[str, str], *args: str, stdin: str | None = None
 ) -> subprocess.CompletedProcess[str]:

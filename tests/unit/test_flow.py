@@ -53,6 +53,9 @@ class FakePhone:
         self.hung_up = 0
         self.write_log = True
         self.max_concurrent = 0
+        #: How far the phone's clock really is from ours (its offset as known is
+        #: `clock_offset_ms`, measured when it was attached): a phone's clock can be moved.
+        self.true_offset_ms = 0
         self._tasks: set[asyncio.Task[None]] = set()
 
     def phone_now_ms(self) -> int:
@@ -69,11 +72,12 @@ class FakePhone:
             return DialAttempt(False, Reason.DIAL_NOT_STARTED, self.refuse)
         self.max_concurrent = max(self.max_concurrent, 1 + (self.state != 0))
         self.state = 2
-        created = self.phone_now_ms()
+        created = int(time.time() * 1000) + self.true_offset_ms
         task = asyncio.get_running_loop().create_task(self._call(number, created))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
-        return DialAttempt(True)
+        self.clock_offset_ms = self.true_offset_ms  # read with the dial, as the bridge does
+        return DialAttempt(True, phone_ms=created)
 
     async def _call(self, number: str, created: int) -> None:
         await asyncio.sleep(self.talk_s)
@@ -210,6 +214,19 @@ async def test_answered_command_is_dialled_once_and_reported_connected(
             CallPhase.ENDED,
         ]
         assert phases[-1] is CallPhase.RESOLVED
+
+
+async def test_a_call_is_dated_by_the_phones_clock_read_at_the_dial(
+    store: Store, phone: FakePhone, reporter: Reporter
+) -> None:
+    # The phone's clock was set five minutes ahead since it was attached: the row it writes is
+    # dated in its new time, far outside a window placed by the old offset.
+    phone.true_offset_ms = 5 * 60_000
+    flow, _ = make_flow(store, phone, reporter)
+    async with started(flow):
+        done = await run_one(flow, store, cmd("c1"))
+        assert done.status is CallStatus.CONNECTED and done.duration_s == 3
+        assert done.dial_phone_ms == phone.log[0].date_ms
 
 
 async def test_a_repeated_command_id_is_ignored(

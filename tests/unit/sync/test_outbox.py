@@ -254,6 +254,36 @@ async def test_a_signed_out_session_leaves_items_waiting_untouched(
     assert item.attempts == 0 and store.dead_letters() == []
 
 
+@pytest.mark.parametrize(
+    "answer",
+    [
+        httpx.Response(403, json={"detail": "forbidden"}),
+        httpx.Response(400, json={"refresh": ["This field is required."]}),
+        httpx.Response(200, text="<html>proxy page</html>"),
+    ],
+    ids=["403", "400", "not-json"],
+)
+async def test_a_refresh_refused_on_the_way_is_no_refusal_of_the_result(
+    store: Store, times: Times, caplog: pytest.LogCaptureFixture, answer: httpx.Response
+) -> None:
+    # The access token ran out as the result went; the refresh came back refused or garbled.
+    # That says nothing about the result: it waits for a later try, never a dead letter.
+    crm = FakeCrm()
+    outbox = await drainer(crm, store, times)
+    crm.expire_access_now = True
+    crm.override = lambda req, _b: answer if req.url.path == "/api/token/refresh/" else None
+    call_id = add_result(store, CallStatus.CONNECTED)
+    await outbox.drain_once()
+    assert store.dead_letters() == []
+    assert store.call(call_id).report_state is ReportState.QUEUED
+    crm.override = None
+    times.wall += 3600
+    times.mono += 3600
+    await outbox.drain_once()
+    assert store.call(call_id).report_state is ReportState.SENT
+    assert "refused for good" not in caplog.text
+
+
 async def test_results_are_sent_before_heartbeats_and_logs(store: Store, times: Times) -> None:
     crm = FakeCrm()
     outbox = await drainer(crm, store, times)
