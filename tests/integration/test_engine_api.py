@@ -269,6 +269,9 @@ async def test_the_planners_own_hold_is_announced_with_its_end_and_so_is_the_rel
             rate_limit_requests=10,
             rate_window_s=2.0,
             poll_min_interval_s=0.05,
+            # With a budget this small the planner would stretch each pull past the window
+            # and never be held: cap its slowest pace.
+            poll_max_interval_s=0.1,
         ) as (engine, _):
             # What a window sees when it is told: the status at that moment.
             seen: list[tuple[PacingChanged, EngineStatus, float]] = []
@@ -307,7 +310,12 @@ async def test_a_limit_spent_by_another_desk_is_a_shared_hold_in_the_status(
 ) -> None:
     with start_in_thread(production(ip_limit=20, ip_window=3.0), port=0) as crm:
         async with signed_in(
-            crm, adb_server, rate_limit_requests=20, rate_window_s=3.0, poll_min_interval_s=1.0
+            crm,
+            adb_server,
+            rate_limit_requests=20,
+            rate_window_s=3.0,
+            poll_min_interval_s=1.0,
+            poll_max_interval_s=1.0,
         ) as (engine, events):
             await eventually(
                 lambda: any(r["path"] == "/api/phone/calls/pull/" for r in crm.requests()),
