@@ -18,6 +18,7 @@ from PySide6.QtGui import QImage
 
 from softphone.engine import Engine
 from softphone.ui.bridge import EngineBridge
+from softphone.ui.history import install_history
 from softphone.ui.mainwindow import MainWindow, ui_state_file
 from softphone.ui.signin import SignInPage
 from softphone.ui.tray import Tray
@@ -37,6 +38,7 @@ def build_window(
     sign_in = SignInPage(bridge, executor, grab=grab)
     tray = Tray(available=tray_available)
     window = MainWindow(bridge, sign_in, tray, ui_state_file(engine.paths.config_dir))
+    install_history(window, executor)
     bridge.setParent(window)
     tray.setParent(window)
     window.restore_state()

@@ -63,9 +63,12 @@ def choose_language(setting: str = "") -> str:
 
 
 def install(language: str) -> str:
-    """Load the translation for `language` into the application (none for English)."""
+    """Load the translation for `language` into the application (none for English), and make
+    dates, numbers and list separators follow that language too (the system's own locale when
+    it speaks it: its date order and separators)."""
     app = QCoreApplication.instance()
     assert app is not None, "create the QApplication first"
+    QLocale.setDefault(_locale(language))
     for old in _installed:
         app.removeTranslator(old)
     _installed.clear()
@@ -80,6 +83,16 @@ def install(language: str) -> str:
             app.installTranslator(qt_base)
             _installed.append(qt_base)
     return language
+
+
+def _locale(language: str) -> QLocale:
+    system = QLocale.system()
+    wanted = QLocale.Language.Russian if language == "ru" else QLocale.Language.English
+    if system.language() == wanted:
+        return system
+    if language == "ru":
+        return QLocale(QLocale.Language.Russian, QLocale.Country.Russia)
+    return QLocale(QLocale.Language.English, QLocale.Country.UnitedStates)
 
 
 # -- the catalogue -----------------------------------------------------------------------------
