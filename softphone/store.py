@@ -534,8 +534,16 @@ class Store:
         """Newest first. `before=(created_at, id)` of the last row shown gives the next page."""
         where, args = self._history_where(filters or HistoryFilter())
         if before is not None:
+            moment, last_id = before
+            # An entry's time is a datetime (microseconds); the column keeps the clock's whole
+            # float. Page from the row's own value, or the row itself comes back on the next page.
+            row = self._conn.execute(
+                "SELECT created_at FROM calls WHERE id = ?", (last_id,)
+            ).fetchone()
+            if row is not None and abs(float(row[0]) - moment) < 1e-5:
+                moment = float(row[0])
             where.append("(created_at < ? OR (created_at = ? AND id < ?))")
-            args += [before[0], before[0], before[1]]
+            args += [moment, moment, last_id]
         sql = "SELECT * FROM calls"
         if where:
             sql += " WHERE " + " AND ".join(where)

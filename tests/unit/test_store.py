@@ -435,3 +435,18 @@ def test_a_search_walks_the_time_index_alone_and_a_schema_2_database_gets_it(
     )
     assert "COVERING INDEX calls_by_time" in plan  # no row is read to decide a match
     db.close()
+
+
+def test_keyset_pages_never_repeat_a_row_whose_time_is_finer_than_a_microsecond(
+    store: Store, clock: Clock
+) -> None:
+    clock.now = 1_700_000_000.1234567  # time.time() has more digits than a datetime keeps
+    for _ in range(60):
+        clock.now += 0.3333333
+        store.add_call(source=ActionSource.MANUAL, phone="+79123456789")
+    seen: list[int] = []
+    before = None
+    while page := store.history(limit=7, before=before):
+        seen += [e.id for e in page]
+        before = (page[-1].created_at.timestamp(), page[-1].id)
+    assert sorted(seen, reverse=True) == seen and len(seen) == len(set(seen)) == 60
