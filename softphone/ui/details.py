@@ -26,10 +26,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from softphone.model import CallPhase, HistoryEntry, ReportState
+from softphone.model import CallPhase, CallStatus, HistoryEntry, ReportState
 from softphone.store import OutboxItem
 from softphone.ui.bridge import EngineBridge
-from softphone.ui.historymodel import qdatetime, time_text
+from softphone.ui.historymodel import moment_text, qdatetime
 from softphone.ui.words import (
     call_summary,
     delivery_text,
@@ -139,7 +139,7 @@ class CallDetails(QDialog):
         self._close.setText(translate("CallDetails", "Close"))
         self._close.setAccessibleName(translate("CallDetails", "Close"))
         self._text.setAccessibleName(translate("CallDetails", "Call details"))
-        if self._entry is not None:
+        if self._entry is not None and self.isVisible():
             self._draw()
 
     def changeEvent(self, event: QEvent) -> None:
@@ -167,9 +167,9 @@ class CallDetails(QDialog):
             QGuiApplication.clipboard().setText(self._entry.phone)
 
     def _call_changed(self, entry: HistoryEntry) -> None:
-        if self._entry is not None and (
-            entry.id == self._entry.id or entry.parent_id == self._entry.id
-        ):
+        if not self.isVisible() or self._entry is None:
+            return
+        if entry.id == self._entry.id or entry.parent_id == self._entry.id:
             self._entry = self._bridge.engine.entry(self._entry.id)
             self._draw()
 
@@ -199,31 +199,34 @@ class CallDetails(QDialog):
         parent, children = engine.linked(entry.id)
         self._title.setText(f"{shown_number(entry.phone)} · {call_summary(entry)}")
         sections = [
-            self._section(translate("CallDetails", "The call"), self._call_rows(entry)),
-            self._section(translate("CallDetails", "The CRM's command"), self._command_rows(entry)),
-            self._section(
-                translate("CallDetails", "Linked calls"), self._linked_rows(parent, children)
-            ),
-            self._section(
-                translate("CallDetails", "How the outcome was decided"), self._outcome_rows(entry)
-            ),
-            self._section(
-                translate("CallDetails", "The report to the CRM"), self._delivery_rows(entry)
-            ),
+            (translate("CallDetails", "The call"), self._call_rows(entry)),
+            (translate("CallDetails", "The CRM's command"), self._command_rows(entry)),
+            (translate("CallDetails", "Linked calls"), self._linked_rows(parent, children)),
+            (translate("CallDetails", "How the outcome was decided"), self._outcome_rows(entry)),
+            (translate("CallDetails", "The report to the CRM"), self._delivery_rows(entry)),
         ]
-        self._text.setHtml("".join(sections))
+        # One table for every section: the values line up all the way down.
+        self._text.setHtml(
+            "<table cellspacing='0' cellpadding='1'>"
+            + "".join(self._section(title, rows) for title, rows in sections)
+            + "</table>"
+        )
         refused = self._item is not None and self._item.is_dead
         self._retry.setVisible(refused)
         self._discard.setVisible(refused)
 
     @staticmethod
     def _section(title: str, rows: list[tuple[str, str]]) -> str:
+        head = (
+            "<tr><td colspan='2' style='padding-top:10px; padding-bottom:2px'>"
+            f"<b>{html.escape(title)}</b></td></tr>"
+        )
         cells = "".join(
-            f"<tr><td style='padding-right:12px; color:palette(mid)' valign='top'>"
-            f"{html.escape(name)}</td><td>{value}</td></tr>"
+            f"<tr><td style='padding-right:14px' valign='top'>{html.escape(name)}</td>"
+            f"<td valign='top'>{value}</td></tr>"
             for name, value in rows
         )
-        return f"<h4 style='margin-bottom:2px'>{html.escape(title)}</h4><table>{cells}</table>"
+        return head + cells
 
     def _call_rows(self, entry: HistoryEntry) -> list[tuple[str, str]]:
         e = html.escape
@@ -233,7 +236,7 @@ class CallDetails(QDialog):
         ]
         if entry.phase is not CallPhase.RESOLVED:
             rows.append((translate("CallDetails", "Now"), e(phase_text(entry.phase))))
-        if entry.duration_s is not None:
+        if entry.duration_s or entry.status is CallStatus.CONNECTED:
             rows.append((translate("CallDetails", "Talk time"), e(duration_text(entry.duration_s))))
         rows += [
             (translate("CallDetails", "Source"), e(source_text(entry.source))),
@@ -277,16 +280,21 @@ class CallDetails(QDialog):
         rows = [(translate("CallDetails", "Command"), e(entry.command_id))]
         if entry.note:
             rows.append((translate("CallDetails", "Note"), e(entry.note)))
+        known = {
+            "company_id": translate("CallDetails", "Company (in the CRM)"),
+            "contact_id": translate("CallDetails", "Contact (in the CRM)"),
+            "created_at": translate("CallDetails", "Created in the CRM"),
+        }
         for name, value in sorted(entry.extra.items()):
             if name != "note" and value not in (None, "", [], {}):
-                rows.append((name, e(str(value))))
+                rows.append((known.get(name, name), e(str(value))))
         if entry.report_id and entry.report_id != entry.command_id:
             rows.append((translate("CallDetails", "Reported under"), e(entry.report_id)))
         return rows
 
     def _link(self, entry: HistoryEntry) -> str:
         text = " · ".join(
-            [time_text(entry.created_at), shown_number(entry.phone), call_summary(entry)]
+            [moment_text(entry.created_at), shown_number(entry.phone), call_summary(entry)]
         )
         return f"<a href='call:{entry.id}'>{html.escape(text)}</a>"
 
@@ -330,7 +338,7 @@ class CallDetails(QDialog):
             rows.append(
                 (
                     translate("CallDetails", "Why"),
-                    f"{e(why)} <span style='color:palette(mid)'>({e(entry.reason or '')})</span>",
+                    f"{e(why)} <small>({e(entry.reason or '')})</small>",
                 )
             )
         if entry.reason_detail:

@@ -136,6 +136,7 @@ class DialBar(QWidget):
         self.completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.completer.setMaxVisibleItems(_COMPLETIONS)
         self.input.setCompleter(self.completer)
+        self.completer.activated.connect(lambda _text: self._check(final=False))
         self._complete_soon = QTimer(self)
         self._complete_soon.setSingleShot(True)
         self._complete_soon.setInterval(120)

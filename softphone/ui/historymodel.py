@@ -36,16 +36,18 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor, QGuiApplication
 
-from softphone.model import CallStatus, Direction, HistoryEntry, ReportState
+from softphone.model import ActionSource, CallStatus, Direction, HistoryEntry, ReportState
 from softphone.store import NOT_CONNECTED, HistoryFilter, OutboxItem
 from softphone.ui.bridge import EngineBridge
 from softphone.ui.words import (
     call_summary,
     delivery_text,
     direction_text,
+    duration_text,
     reason_text,
     shown_number,
     source_text,
+    status_text,
 )
 
 translate = QCoreApplication.translate
@@ -54,6 +56,8 @@ __all__ = [
     "ENTRY_ROLE",
     "Column",
     "HistoryModel",
+    "badge_text",
+    "moment_text",
     "outcome_tone",
     "qdate",
     "qdatetime",
@@ -110,14 +114,33 @@ _DELIVERY_GLYPH: Final = {
 
 
 def time_text(moment: dt.datetime, now: dt.datetime | None = None) -> str:
-    """Local time: "14:02" today, "12 Mar 14:02" before, with the year in another year."""
+    """Local time: "14:02" today, the day before ("12 Mar"; with the year in another year).
+    The full moment is the cell's tooltip."""
     local = moment.astimezone()
     today = (now or dt.datetime.now().astimezone()).date()
-    clock = f"{local:%H:%M}"
     if local.date() == today:
-        return clock
+        return f"{local:%H:%M}"
     day = "d MMM" if local.year == today.year else "d MMM yyyy"
-    return f"{QLocale().toString(qdate(local.date()), day)} {clock}"
+    return str(QLocale().toString(qdate(local.date()), day))
+
+
+def badge_text(source: ActionSource) -> str:
+    """The source as its badge says it: a word short enough for a narrow window (the cell's
+    tooltip says it whole, `words.source_text`)."""
+    table = {
+        ActionSource.CRM_UI: translate("HistoryModel", "CRM"),
+        ActionSource.NOTIFICATION: translate("HistoryModel", "Notif."),
+        ActionSource.HISTORY: translate("HistoryModel", "History"),
+        ActionSource.MANUAL: translate("HistoryModel", "Manual"),
+    }
+    return table.get(source, "?")
+
+
+def moment_text(moment: dt.datetime) -> str:
+    """ "14:02" today, "12 Mar 14:02" another day."""
+    day = time_text(moment)
+    clock = f"{moment.astimezone():%H:%M}"
+    return day if day == clock else f"{day} {clock}"
 
 
 def qdate(day: dt.date) -> QDate:
@@ -351,6 +374,7 @@ class HistoryModel(QAbstractTableModel):
         return item.next_attempt_at - self._clock()
 
     def _display(self, entry: HistoryEntry, column: Column) -> str:
+        """What a cell shows: short, as the window is narrow (the tooltip says it whole)."""
         if column is Column.TIME:
             return time_text(entry.created_at)
         if column is Column.NUMBER:
@@ -358,19 +382,36 @@ class HistoryModel(QAbstractTableModel):
         if column is Column.OUTCOME:
             if entry.status is None:
                 return "… " + call_summary(entry)
-            return f"{_OUTCOME_GLYPH[outcome_tone(entry)]} {call_summary(entry)}"
+            if entry.status is CallStatus.CONNECTED and entry.duration_s:
+                return "✓ " + duration_text(entry.duration_s)  # the tick says connected
+            return f"{_OUTCOME_GLYPH[outcome_tone(entry)]} {status_text(entry.status)}"
         if column is Column.DIRECTION:
             return _DIRECTION_GLYPH.get(entry.direction, "") if entry.direction else ""
         if column is Column.SOURCE:
-            return source_text(entry.source)
-        glyph = _DELIVERY_GLYPH.get(entry.report_state, "")
-        return f"{glyph} {self._delivery_words(entry)}"
+            return badge_text(entry.source)
+        return self._delivery_short(entry)
+
+    def _delivery_short(self, entry: HistoryEntry) -> str:
+        state = entry.report_state
+        item = self._deliveries.get(entry.id)
+        if state is ReportState.SENT:
+            return "✓ " + translate("HistoryModel", "Sent")
+        if state is ReportState.LOCAL_ONLY:
+            return "— " + translate("HistoryModel", "Local")
+        if state is ReportState.DEAD:
+            if item is None:
+                return "⚠ " + translate("HistoryModel", "Discarded")
+            return "⚠ " + translate("HistoryModel", "Refused")
+        if state is ReportState.QUEUED:
+            next_try = self._next_try_in(entry)
+            if next_try is not None and next_try > 0:
+                return "⟳ " + translate("HistoryModel", "%1 s").replace("%1", str(round(next_try)))
+            return "⟳ " + translate("HistoryModel", "Waiting")
+        return "…"
 
     def _spoken(self, entry: HistoryEntry, column: Column) -> str:
         if column is Column.TIME:
-            return str(
-                QLocale().toString(qdatetime(entry.created_at), QLocale.FormatType.LongFormat)
-            )
+            return str(QLocale().toString(qdatetime(entry.created_at), "d MMMM yyyy, HH:mm:ss"))
         if column is Column.NUMBER:
             return shown_number(entry.phone)
         if column is Column.OUTCOME:
@@ -380,16 +421,16 @@ class HistoryModel(QAbstractTableModel):
             return direction_text(entry.direction)
         if column is Column.SOURCE:
             return source_text(entry.source)
-        return self._delivery_words(entry, full=True)
+        return self._delivery_words(entry)
 
-    def _delivery_words(self, entry: HistoryEntry, *, full: bool = False) -> str:
+    def _delivery_words(self, entry: HistoryEntry) -> str:
         item = self._deliveries.get(entry.id)
         if entry.report_state is ReportState.DEAD and item is None:
-            return translate("HistoryModel", "Refused, discarded: %1").replace(
+            return translate("HistoryModel", "Refused, then discarded: %1").replace(
                 "%1", entry.report_error or ""
             )
         text = delivery_text(entry, self._next_try_in(entry))
-        if full and item is not None and item.last_error and not item.is_dead:
+        if item is not None and item.last_error and not item.is_dead:
             text += " — " + translate("HistoryModel", "last try: %1").replace("%1", item.last_error)
         return text
 

@@ -36,7 +36,16 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QAction, QColor, QGuiApplication, QKeyEvent, QKeySequence, QPainter
+from PySide6.QtGui import (
+    QAction,
+    QColor,
+    QFont,
+    QFontMetrics,
+    QGuiApplication,
+    QKeyEvent,
+    QKeySequence,
+    QPainter,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -70,8 +79,16 @@ from softphone.store import NOT_CONNECTED, HistoryFilter
 from softphone.ui.bridge import EngineBridge
 from softphone.ui.details import CallDetails
 from softphone.ui.export import CsvExport
-from softphone.ui.historymodel import ENTRY_ROLE, SOURCE_ROLE, Column, HistoryModel, qdate
-from softphone.ui.words import shown_number, source_text
+from softphone.ui.historymodel import (
+    ENTRY_ROLE,
+    SOURCE_ROLE,
+    Column,
+    HistoryModel,
+    badge_text,
+    qdate,
+    time_text,
+)
+from softphone.ui.words import shown_number, source_text, status_text
 
 translate = QCoreApplication.translate
 
@@ -158,7 +175,7 @@ class SourceBadges(QStyledItemDelegate):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         font = option.font
         font.setPointSizeF(font.pointSizeF() * 0.85)
-        font.setBold(True)
+        font.setWeight(QFont.Weight.DemiBold)
         painter.setFont(font)
         metrics = painter.fontMetrics()
         rect = option.rect
@@ -181,18 +198,45 @@ class SourceBadges(QStyledItemDelegate):
         return QSize(hint.width() + 14, hint.height())
 
 
+class DeliveryCells(QStyledItemDelegate):
+    """The CRM column: its words when they fit, else only the sign before them (✓ sent,
+    ⟳ waiting, ⚠ refused, — local) rather than a word cut in half; the tooltip says it all."""
+
+    def paint(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> None:
+        cell = QStyleOptionViewItem(option)
+        self.initStyleOption(cell, index)
+        room = cell.rect.width() - 8
+        if cell.fontMetrics.horizontalAdvance(cell.text) > room:
+            cell.text = cell.text.split(" ", 1)[0]
+        widget = option.widget
+        style = widget.style() if widget is not None else QApplication.style()
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, cell, painter, widget)
+
+
 class HistoryTable(QTableView):
-    """The calls. Enter calls back the current row (as a double-click does).
+    """The calls. Enter calls back the current row (as a double-click does); Ctrl+C copies its
+    number (not the text of whichever cell is current, as a table would).
 
     Signals:
-        callBackRequested(row: int): Enter or a double-click on a row.
+        callBackRequested(row: int): Enter on a row.
+        copyRequested(row: int): Ctrl+C on a row.
     """
 
     callBackRequested = Signal(int)
+    copyRequested = Signal(int)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
-            self.callBackRequested.emit(self.currentIndex().row())
+        current = self.currentIndex()
+        if current.isValid() and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.callBackRequested.emit(current.row())
+            return
+        if current.isValid() and event.matches(QKeySequence.StandardKey.Copy):
+            self.copyRequested.emit(current.row())
             return
         super().keyPressEvent(event)
 
@@ -289,8 +333,7 @@ class HistoryPane(QWidget):
             for key in keys:
                 combo.addItem("", key)
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-            combo.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
-            combo.setMinimumContentsLength(4)
+            combo.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
             combo.currentIndexChanged.connect(self._filters_changed)
         self.dates = QToolButton(self)
         self.dates.setObjectName("historyDateFilter")
@@ -335,18 +378,21 @@ class HistoryPane(QWidget):
         self.table.setAlternatingRowColors(True)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.setItemDelegateForColumn(Column.SOURCE, SourceBadges(self.table))
+        self.table.setItemDelegateForColumn(Column.DELIVERY, DeliveryCells(self.table))
         rows = self.table.verticalHeader()
         rows.hide()
         rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         rows.setDefaultSectionSize(self.fontMetrics().height() + 8)
         header = self.table.horizontalHeader()
         header.setStretchLastSection(True)
+        header.setMinimumSectionSize(self.fontMetrics().horizontalAdvance("⟳") + 12)
         header.setHighlightSections(False)
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         self._default_widths()
         self.table.customContextMenuRequested.connect(self._context_menu)
         self.table.doubleClicked.connect(lambda index: self.call_back(index.row()))
         self.table.callBackRequested.connect(self.call_back)
+        self.table.copyRequested.connect(self.copy_number)
         header.sectionResized.connect(lambda *_: self._save_columns())
 
         self.empty = QLabel(self)
@@ -373,9 +419,10 @@ class HistoryPane(QWidget):
         first.addWidget(self.export_button)
         second = QHBoxLayout()
         second.setContentsMargins(0, 0, 0, 0)
-        second.addWidget(self.outcome, 1)
-        second.addWidget(self.source, 1)
-        second.addWidget(self.direction, 1)
+        second.addWidget(self.outcome)
+        second.addWidget(self.source)
+        second.addWidget(self.direction)
+        second.addStretch(1)
         column = QVBoxLayout(self)
         column.setContentsMargins(0, 4, 0, 0)
         column.setSpacing(4)
@@ -413,26 +460,25 @@ class HistoryPane(QWidget):
     # -- words -------------------------------------------------------------------------------
 
     def retranslate(self) -> None:
-        t = translate
-        self.search.setPlaceholderText(t("HistoryPane", "Search by number (Ctrl+F)"))
-        self.search.setAccessibleName(t("HistoryPane", "Search the history by number"))
+        self.search.setPlaceholderText(translate("HistoryPane", "Search by number (Ctrl+F)"))
+        self.search.setAccessibleName(translate("HistoryPane", "Search the history by number"))
         outcome_words = {
-            "any": t("HistoryPane", "All outcomes"),
-            "connected": t("HistoryPane", "Connected"),
-            "not_connected": t("HistoryPane", "Not connected"),
-            "busy": t("HistoryPane", "Busy"),
-            "declined": t("HistoryPane", "Declined"),
-            "no_answer": t("HistoryPane", "No answer"),
-            "not_dialled": t("HistoryPane", "Not dialled"),
-            "unknown": t("HistoryPane", "Unknown"),
+            "any": translate("HistoryPane", "All outcomes"),
+            "connected": translate("HistoryPane", "Connected"),
+            "not_connected": translate("HistoryPane", "Not connected"),
+            "busy": translate("HistoryPane", "Busy"),
+            "declined": translate("HistoryPane", "Declined"),
+            "no_answer": translate("HistoryPane", "No answer"),
+            "not_dialled": translate("HistoryPane", "Not dialled"),
+            "unknown": translate("HistoryPane", "Unknown"),
         }
-        source_words = {"any": t("HistoryPane", "All sources")} | {
+        source_words = {"any": translate("HistoryPane", "All sources")} | {
             s.value: source_text(s) for s in ActionSource
         }
         direction_words = {
-            "any": t("HistoryPane", "Both ways"),
-            Direction.OUTGOING.value: t("HistoryPane", "↗ Outgoing"),
-            Direction.INCOMING.value: t("HistoryPane", "↙ Incoming"),
+            "any": translate("HistoryPane", "Both ways"),
+            Direction.OUTGOING.value: translate("HistoryPane", "↗ Outgoing"),
+            Direction.INCOMING.value: translate("HistoryPane", "↙ Incoming"),
         }
         for combo, words in (
             (self.outcome, outcome_words),
@@ -441,31 +487,37 @@ class HistoryPane(QWidget):
         ):
             for i in range(combo.count()):
                 combo.setItemText(i, words[combo.itemData(i)])
-        self.outcome.setAccessibleName(t("HistoryPane", "Filter by outcome"))
-        self.source.setAccessibleName(t("HistoryPane", "Filter by source"))
-        self.direction.setAccessibleName(t("HistoryPane", "Filter by direction"))
-        self.dates.setAccessibleName(t("HistoryPane", "Filter by date"))
-        self.dates.setToolTip(t("HistoryPane", "Which days to show"))
+        self.outcome.setAccessibleName(translate("HistoryPane", "Filter by outcome"))
+        self.source.setAccessibleName(translate("HistoryPane", "Filter by source"))
+        self.direction.setAccessibleName(translate("HistoryPane", "Filter by direction"))
+        self.dates.setAccessibleName(translate("HistoryPane", "Filter by date"))
+        self.dates.setToolTip(translate("HistoryPane", "Which days to show"))
         date_words = {
-            DateRange.ANY: t("HistoryPane", "All dates"),
-            DateRange.TODAY: t("HistoryPane", "Today"),
-            DateRange.YESTERDAY: t("HistoryPane", "Yesterday"),
-            DateRange.WEEK: t("HistoryPane", "Last 7 days"),
-            DateRange.MONTH: t("HistoryPane", "Last 30 days"),
-            DateRange.CUSTOM: t("HistoryPane", "Between dates…"),
+            DateRange.ANY: translate("HistoryPane", "All dates"),
+            DateRange.TODAY: translate("HistoryPane", "Today"),
+            DateRange.YESTERDAY: translate("HistoryPane", "Yesterday"),
+            DateRange.WEEK: translate("HistoryPane", "Last 7 days"),
+            DateRange.MONTH: translate("HistoryPane", "Last 30 days"),
+            DateRange.CUSTOM: translate("HistoryPane", "Between dates…"),
         }
         for choice, action in self._date_actions.items():
             action.setText(date_words[choice])
         self._show_dates()
-        self.export_button.setText(t("HistoryPane", "Export…"))
-        self.export_button.setAccessibleName(t("HistoryPane", "Export the calls shown to CSV"))
-        self.export_button.setToolTip(t("HistoryPane", "Save the calls shown as a CSV file"))
-        self.cancel_export.setText(t("HistoryPane", "Cancel"))
-        self.cancel_export.setAccessibleName(t("HistoryPane", "Cancel the export"))
-        self.progress.setAccessibleName(t("HistoryPane", "Export progress"))
-        self.table.setAccessibleName(t("HistoryPane", "Calls, newest first"))
-        self.clear_filters.setText(t("HistoryPane", "Show all calls"))
-        self.clear_filters.setAccessibleName(t("HistoryPane", "Clear the search and filters"))
+        self.export_button.setText(translate("HistoryPane", "Export…"))
+        self.export_button.setAccessibleName(
+            translate("HistoryPane", "Export the calls shown to CSV")
+        )
+        self.export_button.setToolTip(
+            translate("HistoryPane", "Save the calls shown as a CSV file")
+        )
+        self.cancel_export.setText(translate("HistoryPane", "Cancel"))
+        self.cancel_export.setAccessibleName(translate("HistoryPane", "Cancel the export"))
+        self.progress.setAccessibleName(translate("HistoryPane", "Export progress"))
+        self.table.setAccessibleName(translate("HistoryPane", "Calls, newest first"))
+        self.clear_filters.setText(translate("HistoryPane", "Show all calls"))
+        self.clear_filters.setAccessibleName(
+            translate("HistoryPane", "Clear the search and filters")
+        )
         self._show_rows_or_why_not()
 
     def changeEvent(self, event: QEvent) -> None:
@@ -714,12 +766,6 @@ class HistoryPane(QWidget):
         menu.aboutToHide.connect(menu.deleteLater)
         menu.popup(self.table.viewport().mapToGlobal(point))
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.matches(QKeySequence.StandardKey.Copy) and self.table.currentIndex().isValid():
-            self.copy_number(self.table.currentIndex().row())
-            return
-        super().keyPressEvent(event)
-
     # -- export ------------------------------------------------------------------------------
 
     def ask_export(self) -> None:
@@ -774,7 +820,7 @@ class HistoryPane(QWidget):
     def _export_done(self, path: str, rows: int) -> None:
         self._export_ended()
         self.noticed.emit(
-            translate("HistoryPane", "%n call(s) exported to %1", "", rows).replace(
+            translate("HistoryPane", "Saved %1 — calls: %n", "", rows).replace(
                 "%1", Path(path).name
             )
         )
@@ -795,16 +841,34 @@ class HistoryPane(QWidget):
     # -- window state ------------------------------------------------------------------------
 
     def _default_widths(self) -> None:
-        metrics = self.fontMetrics()
+        """Columns as wide as their usual content in this language, so that the six fit the
+        window's default width (the delivery column takes what is left and elides its words;
+        its tooltip has them). The operator's own widths, kept in the state file, win."""
+        plain = self.fontMetrics()
+        small = QFont(self.font())
+        small.setPointSizeF(small.pointSizeF() * 0.85)
+        small.setWeight(QFont.Weight.DemiBold)
+        badges = QFontMetrics(small)
+        year = dt.date.today().year
+        days = ["00:00"] + [
+            time_text(dt.datetime(year, month, 28, 12, tzinfo=dt.UTC)) for month in range(1, 13)
+        ]
+        outcomes = [f"✗ {status_text(s)}" for s in CallStatus if s is not CallStatus.CONNECTED]
         widths = {
-            Column.TIME: metrics.horizontalAdvance("30 Sep 00:00") + 12,
-            Column.NUMBER: metrics.horizontalAdvance("+7 (999) 999-99-99") + 14,
-            Column.OUTCOME: metrics.horizontalAdvance("✓ Connected 10:00") + 12,
-            Column.DIRECTION: metrics.horizontalAdvance("⇅") + 16,
-            Column.SOURCE: metrics.horizontalAdvance("Notification") + 24,
+            Column.TIME: max(plain.horizontalAdvance(d) for d in days) + 10,
+            Column.NUMBER: plain.horizontalAdvance("+7 (999) 999-99-99") + 10,
+            Column.OUTCOME: max(plain.horizontalAdvance(o) for o in outcomes) + 10,
+            Column.DIRECTION: plain.horizontalAdvance("⇅") + 8,
+            Column.SOURCE: max(badges.horizontalAdvance(badge_text(s)) for s in ActionSource) + 20,
         }
         for column, width in widths.items():
             self.table.setColumnWidth(column, width)
+        # The last column stretches over what is left, and may shrink down to its sign: it
+        # must start from its smallest size (the header keeps a stretched section's first size).
+        header = self.table.horizontalHeader()
+        header.setStretchLastSection(False)
+        self.table.setColumnWidth(Column.DELIVERY, header.minimumSectionSize())
+        header.setStretchLastSection(True)
 
     def _save_columns(self) -> None:
         if not self._restoring:

@@ -163,17 +163,19 @@ class TodayFigures(QWidget):
         self._next_hour.start(int(to_next_hour * 1000) + 500)
 
     def _variants(self) -> list[str]:
+        """The figures from the fullest wording to the shortest (the one that fits is shown)."""
         f = self._figures
         if f is None:
             return [""]
-        calls = translate("TodayFigures", "%n call(s)", "", f.calls)
-        connected = translate("TodayFigures", "%n connected", "", f.connected)
-        missed = translate("TodayFigures", "%n not connected", "", f.not_connected)
+        # Counts after a colon read right for any number, in English without a catalogue too.
+        calls = translate("TodayFigures", "Calls today: %n", "", f.calls)
+        connected = translate("TodayFigures", "connected: %n", "", f.connected)
+        missed = translate("TodayFigures", "not connected: %n", "", f.not_connected)
         talk = talk_text(f.talk_s)
         today = translate("TodayFigures", "Today")
         return [
-            f"{today}: {calls} · {connected} · {missed} · {talk}",
-            f"{today}: {calls} · ✓ {f.connected} · ✗ {f.not_connected} · {talk}",
+            f"{calls} · {connected} · {missed} · {talk}",
+            f"{calls} · ✓ {f.connected} · ✗ {f.not_connected} · {talk}",
             f"{today}: {f.calls} · ✓ {f.connected} · ✗ {f.not_connected}",
             f"✓ {f.connected} · ✗ {f.not_connected}",
         ]

@@ -9,11 +9,13 @@ import codecs
 import csv
 import datetime as dt
 import io
+import re
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtGui import QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
@@ -79,9 +81,13 @@ def load_all(pane: HistoryPane) -> None:
         pane.model.fetchMore(QModelIndex())
 
 
-def cell(pane: HistoryPane, call_id: int, column: Column) -> str:
+def cell(pane: HistoryPane, call_id: int, column: Column, role: int = 0) -> str:
+    """What a call's cell shows (`role` 3: its tooltip, the whole sentence)."""
     row = pane.model.row_of(call_id)
-    return "" if row is None else str(pane.model.index(row, column).data())
+    return "" if row is None else str(pane.model.index(row, column).data(role))
+
+
+_SAID = int(Qt.ItemDataRole.ToolTipRole)
 
 
 def am_starts(desk: Desk) -> list[str]:
@@ -135,12 +141,17 @@ def test_a_crm_command_a_manual_call_and_a_call_back_appear_with_their_sources_a
         "+7 (912) 345-67-01",
     ]
     assert cell(pane, back.id, Column.DELIVERY) == "✓ Sent"  # under the CRM's request
-    assert cell(pane, manual.id, Column.DELIVERY) == "— Local only"
+    assert cell(pane, manual.id, Column.DELIVERY) == "— Local"
+    assert cell(pane, manual.id, Column.DELIVERY, _SAID) == "Local only"
     assert [c.split()[-1] for c in am_starts(desk)] == [
         "tel:+79123456701",
         "tel:+79123456702",
         "tel:+79123456701",
     ]
+
+    pane.table.setCurrentIndex(pane.model.index(0, Column.TIME))
+    qtbot.keySequence(pane.table, QKeySequence(QKeySequence.StandardKey.Copy))
+    assert QGuiApplication.clipboard().text() == "+79123456701"  # the number, not the time
 
     details = pane.show_details(back.id)
     assert details.objectName() == "historyDetails"
@@ -166,13 +177,11 @@ def test_a_calls_delivery_column_goes_from_waiting_to_sent_when_the_crm_comes_ba
     assert call is not None
     desk.crm.set_faults(error_rate=1.0, error_status=503)  # the CRM goes down mid-call
     qtbot.waitUntil(
-        lambda: cell(pane, call.id, Column.DELIVERY).startswith("⟳ Waiting, next try in"),
+        lambda: cell(pane, call.id, Column.DELIVERY, _SAID).startswith("Waiting, next try in"),
         timeout=30_000,
     )
-    tooltip = pane.model.index(pane.model.row_of(call.id) or 0, Column.DELIVERY).data(
-        Qt.ItemDataRole.ToolTipRole
-    )
-    assert "503" in tooltip  # the last try's error, in the row's tooltip
+    assert re.fullmatch(r"⟳ \d+ s", cell(pane, call.id, Column.DELIVERY))  # counting down
+    assert "last try: " in (said := cell(pane, call.id, Column.DELIVERY, _SAID)) and "503" in said
     desk.crm.set_faults(error_rate=0)
     qtbot.waitUntil(lambda: cell(pane, call.id, Column.DELIVERY) == "✓ Sent", timeout=40_000)
     assert desk.crm.command(command_id)["result"]["call_status"] == "connected"
@@ -194,9 +203,9 @@ def test_a_refused_report_is_sent_again_or_discarded_from_the_rows_menu(
         entry = desk.engine.entry_for_command(command_id)
         assert entry is not None
         qtbot.waitUntil(
-            lambda e=entry: cell(pane, e.id, Column.DELIVERY).startswith("⚠ Refused: HTTP 404"),
-            timeout=30_000,
+            lambda e=entry: cell(pane, e.id, Column.DELIVERY) == "⚠ Refused", timeout=30_000
         )
+        assert cell(pane, entry.id, Column.DELIVERY, _SAID).startswith("Refused: HTTP 404")
         refused.append(entry.id)
 
     menu = pane.row_menu(pane.model.row_of(refused[0]) or 0)
@@ -219,9 +228,10 @@ def test_a_refused_report_is_sent_again_or_discarded_from_the_rows_menu(
     assert question is not None and question.isVisible()
     question.findChild(QPushButton, "discardReportYes").click()
     qtbot.waitUntil(
-        lambda: cell(pane, refused[1], Column.DELIVERY).startswith("⚠ Refused, discarded"),
-        timeout=10_000,
+        lambda: cell(pane, refused[1], Column.DELIVERY) == "⚠ Discarded", timeout=10_000
     )
+    said = cell(pane, refused[1], Column.DELIVERY, _SAID)
+    assert said.startswith("Refused, then discarded: HTTP 404")
     assert desk.engine.deliveries(refused) == {}
 
 
@@ -479,7 +489,7 @@ def test_today_counts_the_days_calls_live_with_a_bar_for_this_hour(
     hour = dt.datetime.now().hour
     assert today.chart.counts[hour - today.chart.first_hour] == 1
     assert sum(today.chart.counts) == 1
-    assert "1 call" in today.toolTip() and "1 connected" in today.toolTip()
+    assert today.toolTip() == "Calls today: 1 · connected: 1 · not connected: 0 · 2 s"
 
 
 @pytest.mark.parametrize("history_rows", [5])
