@@ -400,6 +400,26 @@
         <translation>Вручную</translation>
     </message>
     <message>
+        <source>Outgoing</source>
+        <translation>Исходящий</translation>
+    </message>
+    <message>
+        <source>Incoming</source>
+        <translation>Входящий</translation>
+    </message>
+    <message>
+        <source>From the phone&apos;s call log after the call</source>
+        <translation>По журналу звонков телефона после звонка</translation>
+    </message>
+    <message>
+        <source>From the phone&apos;s call log on a later look (after a restart or a late row)</source>
+        <translation>По журналу звонков при повторной проверке (после перезапуска или поздней записи)</translation>
+    </message>
+    <message>
+        <source>Not learned: the outcome is unknown</source>
+        <translation>Не удалось узнать: итог неизвестен</translation>
+    </message>
+    <message>
         <source>Sent</source>
         <translation>Отправлен</translation>
     </message>
