@@ -69,7 +69,6 @@ from PySide6.QtWidgets import (
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QTableView,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -335,10 +334,8 @@ class HistoryPane(QWidget):
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
             combo.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
             combo.currentIndexChanged.connect(self._filters_changed)
-        self.dates = QToolButton(self)
+        self.dates = QPushButton(self)
         self.dates.setObjectName("historyDateFilter")
-        self.dates.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        self.dates.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         self._dates_menu = QMenu(self.dates)
         self._date_actions: dict[DateRange, QAction] = {}
         for choice in DateRange:
@@ -347,9 +344,8 @@ class HistoryPane(QWidget):
             action.triggered.connect(lambda _on=False, c=choice: self._choose_dates(c))
             self._date_actions[choice] = action
         self.dates.setMenu(self._dates_menu)
-        self.export_button = QToolButton(self)
+        self.export_button = QPushButton(self)
         self.export_button.setObjectName("exportButton")
-        self.export_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         self.export_button.clicked.connect(self.ask_export)
 
         self.progress = QProgressBar(self)
