@@ -15,6 +15,7 @@ bridge from the view.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import datetime as dt
 import enum
 import time
@@ -196,6 +197,8 @@ class HistoryModel(QAbstractTableModel):
         self._cursor: str | None = None
         self._deliveries: dict[int, OutboxItem] = {}
         self._resetting = False
+        self._said: dict[object, str] = {}  # words of statuses and sources, per language
+        self._colours: dict[Tone, QColor | None] = {}
         self._tick = QTimer(self)
         self._tick.setInterval(1000)
         self._tick.timeout.connect(self._countdown)
@@ -241,7 +244,10 @@ class HistoryModel(QAbstractTableModel):
         if role in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole):
             return self._spoken(entry, column)
         if role == Qt.ItemDataRole.ForegroundRole and column is Column.OUTCOME:
-            return _tone_colour(outcome_tone(entry))
+            tone = outcome_tone(entry)
+            if tone not in self._colours:
+                self._colours[tone] = _tone_colour(tone)
+            return self._colours[tone]
         if role == Qt.ItemDataRole.TextAlignmentRole and column is Column.DIRECTION:
             return int(Qt.AlignmentFlag.AlignCenter)
         return None
@@ -287,26 +293,53 @@ class HistoryModel(QAbstractTableModel):
 
     # -- what the view tells it --------------------------------------------------------------
 
-    def set_filter(self, filters: HistoryFilter) -> None:
-        """Show the calls matching `filters` from the newest (the first page at once)."""
-        page = self._bridge.engine.history(filters, None, limit=self._page_size)
+    def set_filter(self, filters: HistoryFilter, *, fresh: bool = False) -> None:
+        """Show the calls matching `filters` from the newest (the first page at once).
+
+        A search that only grows (one more digit typed) while every row of the last one is
+        loaded asks nothing of the engine: its rows are among those, and `matches` says which
+        (exactly what the store would answer). `fresh` asks the engine anyway."""
+        if not fresh and self._narrows(filters):
+            rows = [e for e in self._rows if filters.matches(e)]
+            cursor = None
+            deliveries = {e.id: self._deliveries[e.id] for e in rows if e.id in self._deliveries}
+        else:
+            page = self._bridge.engine.history(filters, None, limit=self._page_size)
+            rows, cursor, deliveries = list(page.entries), page.next_cursor, None
         self._resetting = True
         try:
             self.beginResetModel()
             self._filters = filters
-            self._rows = list(page.entries)
-            self._keys = [_key(e) for e in self._rows]
-            self._cursor = page.next_cursor
-            self._deliveries = {}
-            self._learn_deliveries(self._rows)
+            self._rows = rows
+            self._keys = [_key(e) for e in rows]
+            self._cursor = cursor
+            self._deliveries = deliveries or {}
+            if deliveries is None:
+                self._learn_deliveries(rows)
             self.endResetModel()
         finally:
             self._resetting = False
         self.filterApplied.emit(filters)
 
+    def _narrows(self, filters: HistoryFilter) -> bool:
+        if self._cursor is not None:
+            return False  # not every row of the last search is here
+        if dataclasses.replace(filters, number_part=self._filters.number_part) != self._filters:
+            return False  # something besides the search changed
+        return bool(filters.digits) and self._filters.digits in filters.digits
+
     def reload(self) -> None:
         """Read the history again from the newest (after the store changed under it)."""
-        self.set_filter(self._filters)
+        self.set_filter(self._filters, fresh=True)
+
+    def retranslate(self) -> None:
+        """The language or the palette changed: word and colour every cell again."""
+        self._said.clear()
+        self._colours.clear()
+        if self._rows:
+            last = self.index(len(self._rows) - 1, len(Column) - 1)
+            self.dataChanged.emit(self.index(0, 0), last)
+        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(Column) - 1)
 
     def entry_changed(self, entry: HistoryEntry) -> None:
         """A call was received, moved on, or its report moved: update, insert or remove it."""
@@ -384,11 +417,18 @@ class HistoryModel(QAbstractTableModel):
                 return "… " + call_summary(entry)
             if entry.status is CallStatus.CONNECTED and entry.duration_s:
                 return "✓ " + duration_text(entry.duration_s)  # the tick says connected
-            return f"{_OUTCOME_GLYPH[outcome_tone(entry)]} {status_text(entry.status)}"
+            said = self._said.get(entry.status)
+            if said is None:
+                glyph = _OUTCOME_GLYPH[outcome_tone(entry)]
+                said = self._said[entry.status] = f"{glyph} {status_text(entry.status)}"
+            return said
         if column is Column.DIRECTION:
             return _DIRECTION_GLYPH.get(entry.direction, "") if entry.direction else ""
         if column is Column.SOURCE:
-            return badge_text(entry.source)
+            said = self._said.get(entry.source)
+            if said is None:
+                said = self._said[entry.source] = badge_text(entry.source)
+            return said
         return self._delivery_short(entry)
 
     def _delivery_short(self, entry: HistoryEntry) -> str:

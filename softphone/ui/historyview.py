@@ -519,6 +519,11 @@ class HistoryPane(QWidget):
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
             self.retranslate()
+            self.model.retranslate()
+            if self.ui_state.value("history/columns") is None:  # else the operator's widths
+                self._default_widths()
+        elif event.type() == QEvent.Type.PaletteChange:
+            self.model.retranslate()
         super().changeEvent(event)
 
     # -- filters -----------------------------------------------------------------------------
