@@ -10,7 +10,7 @@ public here —
   `PacingChanged`, `OutboxChanged` — enough for a window that never polls;
 - queries: `status()` (the whole picture, with typed `problems`), `settings`, `entry`,
   `entry_for_command`, `linked`, `history` (keyset pages with an opaque cursor), `count`,
-  `figures`, `numbers_like`, `dead_letters`, `recent_requests`, `log_lines`;
+  `figures`, `numbers_like`, `dead_letters`, `deliveries`, `recent_requests`, `log_lines`;
 - commands: `call`, `call_back`, `hang_up`, `confirm`, `dismiss`, `login_qr`,
   `login_password`, `logout`, `retry_dead`, `discard_dead`, `update_settings` (and its thin
   uses `set_auto_dial`, `choose_phone`), `reprobe_phone`, `send_support_report`,
@@ -32,7 +32,7 @@ import json
 import logging
 import platform
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, Final
 
@@ -478,6 +478,12 @@ class Engine:
 
     def dead_letters(self) -> list[OutboxItem]:
         return self._store.dead_letters()
+
+    def deliveries(self, call_ids: Iterable[int]) -> dict[int, OutboxItem]:
+        """Where these calls' reports wait in the outbox, by call id: tries so far, the last
+        error, the next try (`next_attempt_at`), or refused for good (`is_dead`, the item id
+        for `retry_dead` / `discard_dead`). Calls with nothing waiting are left out."""
+        return self._store.outbox_for_calls(call_ids)
 
     def recent_requests(self) -> list[RequestRecord]:
         """The last requests to the CRM, oldest first: path, HTTP code (0: no answer), time."""

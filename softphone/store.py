@@ -22,7 +22,7 @@ import json
 import logging
 import sqlite3
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Final
 
@@ -121,6 +121,14 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
         "ALTER TABLE calls ADD COLUMN reason_detail TEXT",
         "ALTER TABLE calls ADD COLUMN disconnect_cause TEXT",
         "CREATE INDEX calls_by_parent ON calls(parent_id) WHERE parent_id IS NOT NULL",
+    ),
+    # 3: the history's time index also carries what its filters look at (digits, status,
+    # source, direction), so a search that matches few of 200 000 calls walks the index alone
+    # instead of every row (about 45 ms → 17 ms): the window searches as the operator types.
+    (
+        "DROP INDEX calls_by_time",
+        "CREATE INDEX calls_by_time ON calls(created_at DESC, id DESC, digits, status, source, "
+        "direction)",
     ),
 )
 
@@ -530,10 +538,18 @@ class Store:
         """Newest first. `before=(created_at, id)` of the last row shown gives the next page."""
         where, args = self._history_where(filters or HistoryFilter())
         if before is not None:
+            moment, last_id = before
+            # An entry's time is a datetime (microseconds); the column keeps the clock's whole
+            # float. Page from the row's own value, or the row itself comes back on the next page.
+            row = self._conn.execute(
+                "SELECT created_at FROM calls WHERE id = ?", (last_id,)
+            ).fetchone()
+            if row is not None and abs(float(row[0]) - moment) < 1e-5:
+                moment = float(row[0])
             # A row value, so the index seeks to the cursor; the equivalent OR made SQLite walk
             # the index from the newest row down (page 1 000 took ten times page 1).
             where.append("(created_at, id) < (?, ?)")
-            args += [before[0], before[1]]
+            args += [moment, last_id]
         sql = "SELECT * FROM calls"
         if where:
             sql += " WHERE " + " AND ".join(where)
@@ -693,6 +709,25 @@ class Store:
     def outbox_item(self, item_id: int) -> OutboxItem | None:
         row = self._conn.execute("SELECT * FROM outbox WHERE id = ?", (item_id,)).fetchone()
         return None if row is None else self._item(row)
+
+    def outbox_for_calls(self, call_ids: Iterable[int]) -> dict[int, OutboxItem]:
+        """The outbox items carrying these calls' reports (waiting or dead), by call id. A call
+        whose report was sent, discarded or never queued has none."""
+        wanted = sorted(set(call_ids))
+        found: dict[int, OutboxItem] = {}
+        for start in range(0, len(wanted), 500):  # within SQLite's limit on parameters
+            chunk = wanted[start : start + 500]
+            rows = self._conn.execute(
+                "SELECT * FROM outbox WHERE call_id IN ("  # noqa: S608 - placeholders only
+                + ",".join("?" * len(chunk))
+                + ") ORDER BY id",
+                chunk,
+            ).fetchall()
+            for row in rows:
+                item = self._item(row)
+                if item.call_id is not None:
+                    found[item.call_id] = item
+        return found
 
     def next_attempt_at(self) -> float | None:
         row = self._conn.execute(

@@ -92,7 +92,8 @@ class CommandStalled:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class OutboxChanged:
-    """An item was delivered, moved to dead letters, revived or discarded."""
+    """An item was delivered, put off to a later try, moved to dead letters, revived or
+    discarded."""
 
     pending: int
     dead: int

@@ -250,8 +250,9 @@ class CrmLink:
         self.outbox.wake()
 
     async def discard_dead(self, item_id: int) -> None:
+        item = self._store.outbox_item(item_id)
         self._store.discard(item_id)
-        self._outbox_event()
+        self._outbox_event(item.call_id if item is not None else None)
 
     def record_telemetry(self, item: TelemetryItem) -> None:
         """Queue one telemetry item (none about 429s or telemetry itself; batched, durable)."""

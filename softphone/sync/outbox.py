@@ -252,6 +252,7 @@ class Outbox:
             return Outcome.DEAD
         self._store.retry_later(item.id, now + delay, error)
         self.last_error = error
+        self._changed(item.call_id)  # its call's "next try in …" moved
         log.info(
             "outbox item %d (%s) will be retried in %.0f s: %s", item.id, item.kind, delay, error
         )

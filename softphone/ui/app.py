@@ -19,6 +19,7 @@ from PySide6.QtGui import QImage
 from softphone.engine import Engine
 from softphone.ui.bridge import EngineBridge
 from softphone.ui.dialogs import install_dialogs
+from softphone.ui.history import install_history
 from softphone.ui.mainwindow import MainWindow, ui_state_file
 from softphone.ui.signin import SignInPage
 from softphone.ui.tray import Tray
@@ -38,6 +39,7 @@ def build_window(
     sign_in = SignInPage(bridge, executor, grab=grab)
     tray = Tray(available=tray_available)
     window = MainWindow(bridge, sign_in, tray, ui_state_file(engine.paths.config_dir))
+    install_history(window, executor)
     bridge.setParent(window)
     tray.setParent(window)
     install_dialogs(window)

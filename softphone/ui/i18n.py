@@ -6,9 +6,9 @@ Every visible string goes through Qt's translation (`self.tr(…)` in widgets,
 `softphone/resources/i18n/` (so two people translating two screens never edit the same file),
 compiled together into `softphone_ru.qm`, which ships in the package. The settings' titles and
 help live in `softphone/config.py` (which may not import Qt) marked with `QT_TRANSLATE_NOOP`
-calls that lupdate finds by name; they are catalogued into `config_ru.ts` (context "Settings").
+calls found by name; they are catalogued into `config_ru.ts` (context "Settings").
 
-    python -m softphone.ui.i18n update    # lupdate: add new strings to the .ts files
+    python -m softphone.ui.i18n update    # add new strings to the .ts files (own extractor)
     python -m softphone.ui.i18n release   # lrelease: compile them into softphone_ru.qm
     python -m softphone.ui.i18n check     # what a test checks: nothing new, nothing unfinished
 
@@ -18,6 +18,8 @@ system's (Russian on a Russian system, English otherwise).
 
 from __future__ import annotations
 
+import ast
+import dataclasses
 import os
 import shutil
 import subprocess
@@ -67,9 +69,12 @@ def choose_language(setting: str = "") -> str:
 
 
 def install(language: str) -> str:
-    """Load the translation for `language` into the application (none for English)."""
+    """Load the translation for `language` into the application (none for English), and make
+    dates, numbers and list separators follow that language too (the system's own locale when
+    it speaks it: its date order and separators)."""
     app = QCoreApplication.instance()
     assert app is not None, "create the QApplication first"
+    QLocale.setDefault(_locale(language))
     for old in _installed:
         app.removeTranslator(old)
     _installed.clear()
@@ -84,6 +89,16 @@ def install(language: str) -> str:
             app.installTranslator(qt_base)
             _installed.append(qt_base)
     return language
+
+
+def _locale(language: str) -> QLocale:
+    system = QLocale.system()
+    wanted = QLocale.Language.Russian if language == "ru" else QLocale.Language.English
+    if system.language() == wanted:
+        return system
+    if language == "ru":
+        return QLocale(QLocale.Language.Russian, QLocale.Country.Russia)
+    return QLocale(QLocale.Language.English, QLocale.Country.UnitedStates)
 
 
 # -- the catalogue -----------------------------------------------------------------------------
@@ -108,33 +123,118 @@ def ts_file(module: Path, folder: Path = CATALOGUE) -> Path:
     return folder / f"{module.stem}_ru.ts"
 
 
+@dataclasses.dataclass(frozen=True)
+class Message:
+    """One string to translate: its context, its English source, and whether it has plurals."""
+
+    context: str
+    source: str
+    numerus: bool
+
+
+def extract(module: Path) -> list[Message]:
+    """The strings a module marks for translation, in order, each once.
+
+    Our own reading of the source (not Qt's lupdate, whose Python parser differs between Qt
+    releases — 6.11's sees no plural forms): `translate("Context", "text"[, disambiguation,
+    n])`, `QT_TRANSLATE_NOOP("Context", "text")` and `self.tr("text"[, disambiguation, n])`
+    (context: the class). Only literal strings count; anything else is no catalogue entry.
+    """
+    found: dict[tuple[str, str], Message] = {}
+
+    def literal(node: ast.expr | None) -> str | None:
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return node.value
+        return None
+
+    def visit(node: ast.AST, cls: str | None) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.ClassDef):
+                visit(child, child.name)
+                continue
+            if isinstance(child, ast.Call):
+                func = child.func
+                name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+                plural = any(k.arg == "n" for k in child.keywords)
+                message: Message | None = None
+                if name in ("translate", "QT_TRANSLATE_NOOP") and len(child.args) >= 2:
+                    context, source = literal(child.args[0]), literal(child.args[1])
+                    if context is not None and source is not None:
+                        message = Message(context, source, plural or len(child.args) >= 4)
+                elif name == "tr" and cls is not None and child.args:
+                    source = literal(child.args[0])
+                    if source is not None:
+                        message = Message(cls, source, plural or len(child.args) >= 3)
+                if message is not None:
+                    found.setdefault((message.context, message.source), message)
+            visit(child, cls)
+
+    visit(ast.parse(module.read_text(encoding="utf-8")), None)
+    return list(found.values())
+
+
+def _read(ts: Path) -> dict[tuple[str, str], ET.Element]:
+    """(context, source) → the <translation> element of an existing catalogue file."""
+    if not ts.exists():
+        return {}
+    root = ET.parse(ts).getroot()  # noqa: S314 - our own catalogue
+    known = {}
+    for context in root.iter("context"):
+        name = context.findtext("name") or ""
+        for message in context.iter("message"):
+            translation = message.find("translation")
+            if translation is not None:
+                known[(name, message.findtext("source") or "")] = translation
+    return known
+
+
+def write_ts(target: Path, messages: list[Message]) -> None:
+    """The catalogue file for these messages, keeping every translation it already had (a
+    string gone from the code leaves it)."""
+    old = _read(target)
+    root = ET.Element("TS", {"version": "2.1", "language": "ru", "sourcelanguage": "en"})
+    contexts: dict[str, ET.Element] = {}
+    for message in messages:
+        context = contexts.get(message.context)
+        if context is None:
+            context = ET.SubElement(root, "context")
+            ET.SubElement(context, "name").text = message.context
+            contexts[message.context] = context
+        element = ET.SubElement(context, "message", {"numerus": "yes"} if message.numerus else {})
+        ET.SubElement(element, "source").text = message.source
+        had = old.get((message.context, message.source))
+        translation = ET.SubElement(element, "translation")
+        forms = [f.text or "" for f in had.findall("numerusform")] if had is not None else []
+        text = (had.text or "") if had is not None else ""
+        if message.numerus:
+            forms = forms or ([text] * 3 if text else [])
+            for form in forms or ["", "", ""]:
+                ET.SubElement(translation, "numerusform").text = form
+            finished = len(forms) == 3 and all(f.strip() for f in forms)
+        else:
+            translation.text = text or (forms[0] if forms else "")
+            finished = bool((translation.text or "").strip())
+        if not finished or (had is not None and had.get("type") == "unfinished"):
+            translation.set("type", "unfinished")
+    ET.indent(root, space="    ")
+    body = ET.tostring(root, encoding="unicode")
+    target.write_text(
+        '<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE TS>\n' + body + "\n", encoding="utf-8"
+    )
+
+
 def update(folder: Path = CATALOGUE) -> list[Path]:
-    """Run lupdate for each module into its .ts file (new strings are added unfinished;
-    strings gone from the code are dropped). Returns the .ts files."""
+    """Write each module's .ts file from its source (new strings are added unfinished; strings
+    gone from the code are dropped). Returns the .ts files."""
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for module in modules():
         target = ts_file(module, folder)
-        subprocess.run(
-            [
-                _tool("lupdate"),
-                str(module),
-                "-ts",
-                str(target),
-                "-target-language",
-                "ru",
-                "-source-language",
-                "en",
-                "-locations",
-                "none",
-                "-no-obsolete",
-                "-silent",
-            ],
-            check=True,
-        )
-        if _messages(target):
+        messages = extract(module)
+        if messages:
+            write_ts(target, messages)
             written.append(target)
-        else:
+        elif target.exists():
             target.unlink()
     return written
 
@@ -197,28 +297,49 @@ def fill(ts: Path, translations: dict[str, str | list[str]]) -> int:
 
 
 def check() -> list[str]:
-    """What is wrong with the catalogue: strings in the code that it lacks, strings it has
-    unfinished, and a .qm that is not the compiled .ts. Empty when all is well."""
+    """What is wrong with the catalogue: strings in the code that it lacks or has unfinished,
+    files of modules that no longer have strings, and a .qm that does not say what the .ts
+    files say (compared by what it translates, not by its bytes: lrelease's output differs
+    between Qt releases). Empty when all is well."""
     problems: list[str] = []
+    expected = {ts_file(m).name: extract(m) for m in modules()}
+    expected = {name: found for name, found in expected.items() if found}
+    for name, messages in expected.items():
+        committed = CATALOGUE / name
+        if not committed.exists():
+            problems.append(f"{name}: missing (run `python -m softphone.ui.i18n update`)")
+            continue
+        have = _read(committed)
+        left = set(unfinished(committed))
+        for message in messages:
+            key = (message.context, message.source)
+            if key not in have:
+                problems.append(f"{name}: not in the catalogue: {message.source!r}")
+            elif message.source in left:
+                problems.append(f"{name}: not translated: {message.source!r}")
+            elif message.numerus != bool(have[key].findall("numerusform")):
+                problems.append(f"{name}: plural forms wrong for {message.source!r}")
+    for stray in sorted(p.name for p in CATALOGUE.glob("*_ru.ts")):
+        if stray not in expected:
+            problems.append(f"{stray}: its module has no strings (run `update`)")
     with tempfile.TemporaryDirectory() as scratch:
-        fresh = Path(scratch)
-        for ts in CATALOGUE.glob("*_ru.ts"):
-            shutil.copy(ts, fresh / ts.name)
-        update(fresh)
-        for ts in sorted(fresh.glob("*_ru.ts")):
-            committed = CATALOGUE / ts.name
-            if not committed.exists():
-                problems.append(f"{ts.name}: missing (run `python -m softphone.ui.i18n update`)")
-                continue
-            new = {m.findtext("source") or "" for m in _messages(ts)} - {
-                m.findtext("source") or "" for m in _messages(committed)
-            }
-            problems += [f"{ts.name}: not in the catalogue: {text!r}" for text in sorted(new)]
-            problems += [f"{ts.name}: not translated: {text!r}" for text in unfinished(ts)]
-        compiled = release(CATALOGUE, fresh / "check.qm")
-        if not QM_FILE.exists() or QM_FILE.read_bytes() != compiled.read_bytes():
-            problems.append(f"{QM_FILE.name} is not the compiled catalogue (run `release`)")
+        compiled = release(CATALOGUE, Path(scratch) / "check.qm")
+        problems += _differences(QM_FILE, compiled, expected)
     return problems
+
+
+def _differences(shipped: Path, fresh: Path, expected: dict[str, list[Message]]) -> list[str]:
+    ours, theirs = QTranslator(), QTranslator()
+    if not shipped.exists() or not ours.load(str(shipped)) or not theirs.load(str(fresh)):
+        return [f"{QM_FILE.name} is missing or unreadable (run `release`)"]
+    for messages in expected.values():
+        for message in messages:
+            for n in (1, 2, 5, 21) if message.numerus else (-1,):
+                got = ours.translate(message.context, message.source, None, n)
+                want = theirs.translate(message.context, message.source, None, n)
+                if got != want:
+                    return [f"{QM_FILE.name} is not the compiled catalogue (run `release`)"]
+    return []
 
 
 def main(argv: list[str]) -> int:

@@ -11,7 +11,15 @@ import datetime as dt
 
 from PySide6.QtCore import QCoreApplication
 
-from softphone.model import ActionSource, CallPhase, CallStatus, HistoryEntry, ReportState
+from softphone.model import (
+    ActionSource,
+    CallPhase,
+    CallStatus,
+    Direction,
+    HistoryEntry,
+    ReportState,
+    ResolveMethod,
+)
 from softphone.numbers import InvalidNumber, NumberProblem, format_display
 from softphone.problems import Problem, ProblemKind, Reason
 
@@ -20,7 +28,9 @@ translate = QCoreApplication.translate
 __all__ = [
     "call_summary",
     "delivery_text",
+    "direction_text",
     "duration_text",
+    "method_text",
     "number_problem_text",
     "phase_text",
     "problem_fix",
@@ -286,6 +296,28 @@ def source_text(source: ActionSource) -> str:
         ActionSource.UNKNOWN: translate("Words", "Unknown"),
     }
     return table.get(source, source.value)
+
+
+def direction_text(direction: Direction | None) -> str:
+    table = {
+        Direction.OUTGOING: translate("Words", "Outgoing"),
+        Direction.INCOMING: translate("Words", "Incoming"),
+        Direction.MISSED: translate("Words", "Missed"),
+        Direction.UNKNOWN: translate("Words", "Unknown"),
+    }
+    return table.get(direction, "") if direction is not None else ""
+
+
+def method_text(method: ResolveMethod | None) -> str:
+    """How a call's outcome was learned."""
+    table = {
+        ResolveMethod.OBSERVER: translate("Words", "From the phone's call log after the call"),
+        ResolveMethod.RETRY: translate(
+            "Words", "From the phone's call log on a later look (after a restart or a late row)"
+        ),
+        ResolveMethod.UNKNOWN: translate("Words", "Not learned: the outcome is unknown"),
+    }
+    return table.get(method, "") if method is not None else ""
 
 
 def delivery_text(entry: HistoryEntry, next_try_in_s: float | None = None) -> str:

@@ -384,3 +384,48 @@ async def test_a_password_refused_by_a_qr_only_server_leaves_that_server_for_a_q
         assert [e.changed for e in of_type(events, SettingsChanged)] == [{"server_url"}]
     finally:
         await engine.stop()
+
+
+# -- a report's way to the CRM, call by call (the history's delivery column) -------------------
+
+UPDATE = "/api/phone/calls/update/"
+
+
+@pytest.mark.slow
+async def test_a_reports_way_to_the_crm_is_told_call_by_call_waiting_sent_refused_discarded(
+    crm: RunningCrm, adb_server: AdbServer, sim_phone: SimPhone, caplog: pytest.LogCaptureFixture
+) -> None:
+    sim_phone.set_default_script(CallScript(ring_s=0.2, outcome="answered", talk_s=1.0))
+    async with signed_in(crm, adb_server) as (engine, events):
+        crm.set_faults(fail_next=[{"path": UPDATE, "status": 503, "count": 1}])
+        waiting = crm.create_command("op1", "+79123456711")
+        entry = await eventually(lambda: engine.entry_for_command(waiting), 15, "the command")
+        put_off = await eventually(
+            lambda: engine.deliveries([entry.id]).get(entry.id), 30, "the first try refused"
+        )
+        assert put_off.attempts == 1 and put_off.last_error and "503" in put_off.last_error
+        assert put_off.next_attempt_at > time.time() - 1 and not put_off.is_dead
+        # The window learns of the put-off try from the call's own event, not by asking.
+        assert any(
+            isinstance(e, CallChanged)
+            and e.entry.id == entry.id
+            and e.entry.report_state.value == "queued"
+            for e in events
+        )
+        await eventually(
+            lambda: engine.entry(entry.id).report_state.value == "sent", 30, "sent on the retry"
+        )
+        assert engine.deliveries([entry.id]) == {}
+
+        crm.set_faults(fail_next=[{"path": UPDATE, "status": 404, "count": 1}])
+        refused = crm.create_command("op1", "+79123456712")
+        other = await eventually(lambda: engine.entry_for_command(refused), 15, "the command")
+        dead = await eventually(
+            lambda: (d := engine.deliveries([other.id]).get(other.id)) and d.is_dead and d,
+            30,
+            "refused for good",
+        )
+        events.clear()
+        await engine.discard_dead(dead.id)
+        assert engine.deliveries([other.id]) == {}
+        assert [e.entry.id for e in of_type(events, CallChanged)] == [other.id]

@@ -5,8 +5,9 @@ window (shown offscreen, decoding inline, a tray that exists)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
+from softphone.config import paths
 from softphone.sim.crm import CrmOptions, start_in_thread
 from softphone.sim.phone import SimPhone
 from softphone.ui import i18n
@@ -61,6 +63,13 @@ def desk_settings() -> dict[str, Any]:
 
 
 @pytest.fixture
+def desk_history() -> Callable[[Path], object] | None:
+    """What a test writes into the desk's database (its path given) before the engine starts:
+    a history of some volume, through `softphone.store.Store`. None: an empty history."""
+    return None
+
+
+@pytest.fixture
 def desk(
     qtbot: QtBot,
     qt_loop: asyncio.AbstractEventLoop,
@@ -69,8 +78,11 @@ def desk(
     crm_profile: str,
     crm_options: dict[str, Any],
     desk_settings: dict[str, Any],
+    desk_history: Callable[[Path], object] | None,
 ) -> Iterator[Desk]:
     QGuiApplication.clipboard().clear()  # what one test put there is not the next one's
+    if desk_history is not None:
+        desk_history(paths().ensure().database)
     crm = start_in_thread(
         CrmOptions(profile=crm_profile, users=[("op1", "pw1", False)], **crm_options), port=0
     )

@@ -395,3 +395,75 @@ def test_claimed_call_log_rows_are_per_phone_and_unique(store: Store) -> None:
     assert store.claimed_log_ids("A") == {7}
     with pytest.raises(sqlite3.IntegrityError):
         store.update_call(b.id, call_log_id=7)
+
+
+def test_the_outbox_items_of_calls_are_found_by_call_waiting_or_dead(
+    store: Store, clock: Clock
+) -> None:
+    calls = []
+    for n in range(4):
+        entry = store.add_call(source=ActionSource.CRM_UI, phone="+79123456789", command_id=f"c{n}")
+        assert entry is not None
+        calls.append(entry.id)
+    waiting = store.enqueue(OutboxKind.RESULT, {"n": 0}, call_id=calls[0])
+    store.retry_later(waiting, clock.now + 12, "HTTP 503")
+    dead = store.enqueue(OutboxKind.RESULT, {"n": 1}, call_id=calls[1])
+    store.to_dead(dead, "HTTP 404: gone")
+    sent = store.enqueue(OutboxKind.RESULT, {"n": 2}, call_id=calls[2])
+    store.delivered(sent)
+    store.enqueue(OutboxKind.HEARTBEAT, {})  # no call: never among a call's items
+    found = store.outbox_for_calls([*calls, 9999])
+    assert set(found) == {calls[0], calls[1]}
+    assert found[calls[0]].next_attempt_at == clock.now + 12
+    assert found[calls[0]].last_error == "HTTP 503" and found[calls[0]].attempts == 1
+    assert found[calls[1]].is_dead and found[calls[1]].id == dead
+    assert store.outbox_for_calls([]) == {}
+    store.discard(dead)
+    assert calls[1] not in store.outbox_for_calls(calls)
+
+
+def test_a_search_walks_the_time_index_alone_and_a_schema_2_database_gets_it(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    for statement in (*MIGRATIONS[0], *MIGRATIONS[1]):
+        conn.execute(statement)
+    conn.execute(
+        "INSERT INTO calls(source, phase, phone, digits, created_at, updated_at, report_state) "
+        "VALUES('manual', 'resolved', '+79123456789', '79123456789', 1, 1, 'local_only')"
+    )
+    conn.execute("PRAGMA user_version=2")
+    conn.close()
+    db = Store.open(path)
+    assert db.schema_version == len(MIGRATIONS)
+    assert db.count_history(HistoryFilter(number_part="4567")) == 1
+    filters = HistoryFilter(
+        number_part="4567", source=ActionSource.MANUAL, direction=Direction.OUTGOING
+    )
+    where, args = Store._history_where(filters)
+    plan = " ".join(
+        str(row[3])
+        for row in db._conn.execute(
+            "EXPLAIN QUERY PLAN SELECT COUNT(*) FROM calls WHERE "  # noqa: S608 - placeholders
+            + " AND ".join(where),
+            args,
+        )
+    )
+    assert "COVERING INDEX calls_by_time" in plan  # no row is read to decide a match
+    db.close()
+
+
+def test_keyset_pages_never_repeat_a_row_whose_time_is_finer_than_a_microsecond(
+    store: Store, clock: Clock
+) -> None:
+    clock.now = 1_700_000_000.1234567  # time.time() has more digits than a datetime keeps
+    for _ in range(60):
+        clock.now += 0.3333333
+        store.add_call(source=ActionSource.MANUAL, phone="+79123456789")
+    seen: list[int] = []
+    before = None
+    while page := store.history(limit=7, before=before):
+        seen += [e.id for e in page]
+        before = (page[-1].created_at.timestamp(), page[-1].id)
+    assert sorted(seen, reverse=True) == seen and len(seen) == len(set(seen)) == 60

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -38,12 +39,18 @@ def store(times: Times) -> Store:
     return Store.memory(clock=lambda: times.wall)
 
 
-async def drainer(crm: FakeCrm, store: Store, times: Times, max_age_s: float = 86_400) -> Outbox:
+async def drainer(
+    crm: FakeCrm,
+    store: Store,
+    times: Times,
+    max_age_s: float = 86_400,
+    on_change: Callable[[int | None], None] | None = None,
+) -> Outbox:
     session = Session(TokenVault(1.0), lambda url: CrmApi(url, transport=crm.transport))
     await session.login_password(URL, "op1", "pw1")
     budget = RateBudget(BudgetConfig(), lambda: times.mono)
     clock = Clock(monotonic=lambda: times.mono, wall=lambda: times.wall)
-    return Outbox(store, session, budget, clock=clock, max_age_s=max_age_s)
+    return Outbox(store, session, budget, clock=clock, max_age_s=max_age_s, on_change=on_change)
 
 
 def production_results(request: httpx.Request, body: dict[str, Any]) -> httpx.Response | None:
@@ -224,6 +231,21 @@ async def test_transient_failures_are_retried_with_growing_delays(
     assert store.dead_letters() == []
     if status != 429:
         assert delays[0] < delays[2] < delays[3]
+
+
+async def test_a_put_off_result_announces_its_call_so_the_history_shows_the_next_try(
+    store: Store, times: Times
+) -> None:
+    crm = FakeCrm()
+    crm.override = lambda req, _b: httpx.Response(503) if req.url.path == UPDATE else None
+    announced: list[int | None] = []
+    outbox = await drainer(crm, store, times, on_change=announced.append)
+    call_id = add_result(store, CallStatus.CONNECTED)
+    await outbox.drain_once()
+    assert announced == [call_id]
+    item = store.outbox_for_calls([call_id])[call_id]
+    assert item.attempts == 1 and item.next_attempt_at > times.wall
+    assert store.call(call_id).report_state is ReportState.QUEUED
 
 
 async def test_an_item_older_than_the_age_limit_becomes_a_dead_letter_saying_why(
