@@ -47,6 +47,7 @@ from softphone.sync.api import (
     BadResponse,
     CrmApi,
     CrmError,
+    RateLimited,
     Rejected,
     Unavailable,
 )
@@ -469,6 +470,11 @@ class Session:
             # not re-register the device): a failure to try again later, as a 5xx is.
             log.warning("the session could not be refreshed (%s); it is kept", err)
             raise Unavailable(f"the session could not be refreshed: {err}", err.status) from None
+        except RateLimited:
+            # The sign-in endpoints have a limiter of their own: its 429 is no lockout of
+            # /api/phone/ (the per-IP wall), so it must not be taken for one by the caller.
+            log.info("refreshing the session is limited by the server; trying again later")
+            raise Unavailable("refreshing the session is limited for now", 429) from None
         fresh = dataclasses.replace(
             tokens, access=pair.access, refresh=pair.refresh or tokens.refresh
         )

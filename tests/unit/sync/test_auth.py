@@ -369,3 +369,18 @@ async def test_a_failed_early_refresh_is_not_tried_again_at_every_request(
     now[0] += 8  # half of what was left: try again once
     await session.call(lambda a: session.api.post("/api/phone/telemetry/", a, {}))
     assert crm.count("/api/token/refresh/") == 2
+
+
+async def test_a_limited_refresh_is_no_lockout_of_the_phone_api(
+    memory_keyring: MemoryKeyring,
+) -> None:
+    # /api/token/ has a limiter of its own; a 429 there must not reach the pull loop as a
+    # RateLimited, which it would take for the per-IP wall and lock the whole desk out.
+    crm = FakeCrm()
+    crm.refresh_fault = 429
+    session, _ = make_session(crm)
+    await session.login_password(URL, "op1", "pw1")
+    crm.expire_access_now = True
+    with pytest.raises(Unavailable):
+        await session.call(lambda a: session.api.post("/api/phone/telemetry/", a, {}))
+    assert session.signed_in
