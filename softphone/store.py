@@ -54,6 +54,21 @@ __all__ = [
 ]
 
 
+def _use_wal(conn: sqlite3.Connection, patience: float = 10.0) -> None:
+    """Put the file in WAL mode (it stays so). Switching takes an exclusive lock and SQLite
+    answers "locked" at once, without waiting, while another process opens the same new file;
+    so wait here, as the busy timeout does for everything else."""
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as err:
+            if "locked" not in str(err) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
 class StoreError(RuntimeError):
     """The database cannot be used (newer schema, corrupt file, locked for too long)."""
 
@@ -320,7 +335,7 @@ class Store:
         target.parent.mkdir(parents=True, exist_ok=True)
         try:
             conn = sqlite3.connect(target, isolation_level=None, timeout=10.0)
-            conn.execute("PRAGMA journal_mode=WAL")
+            _use_wal(conn)
             # FULL: commands and results must survive a crash the moment commit returns.
             conn.execute("PRAGMA synchronous=FULL")
             conn.execute("PRAGMA foreign_keys=ON")
@@ -346,21 +361,30 @@ class Store:
         self._conn.close()
 
     def _migrate(self) -> None:
-        version = int(self._conn.execute("PRAGMA user_version").fetchone()[0])
-        if version > len(MIGRATIONS):
-            raise StoreError(
-                f"the database was written by a newer Softphone (schema {version}, this one "
-                f"knows {len(MIGRATIONS)}); update Softphone"
-            )
-        for number, statements in enumerate(MIGRATIONS[version:], start=version + 1):
-            log.info("migrating the database to schema %d", number)
+        # One step at a time, each deciding what to do under the write lock: another process
+        # (`softphone status` beside a starting engine) may be migrating the same file, and a
+        # version read before the lock would have both apply the same step.
+        version = self.schema_version
+        while True:
             try:
                 with self.transaction() as conn:
-                    for statement in statements:
+                    version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+                    if version > len(MIGRATIONS):
+                        raise StoreError(
+                            f"the database was written by a newer Softphone (schema {version},"
+                            f" this one knows {len(MIGRATIONS)}); update Softphone"
+                        )
+                    if version == len(MIGRATIONS):
+                        return
+                    number = version + 1
+                    log.info("migrating the database to schema %d", number)
+                    for statement in MIGRATIONS[version]:
                         conn.execute(statement)
                     conn.execute(f"PRAGMA user_version={number}")
             except sqlite3.DatabaseError as err:
-                raise StoreError(f"cannot update the database to schema {number}: {err}") from err
+                raise StoreError(
+                    f"cannot update the database to schema {version + 1}: {err}"
+                ) from err
 
     @property
     def schema_version(self) -> int:

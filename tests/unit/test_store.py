@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import multiprocessing.synchronize
 import sqlite3
 from pathlib import Path
 
@@ -255,6 +257,34 @@ def test_a_failing_migration_leaves_the_database_as_it_was(tmp_path: Path) -> No
     indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='index'")}
     assert "calls_by_parent" not in indexes  # nothing of the failed migration stayed
     conn.close()
+
+
+def _open_at_once(
+    path: str, start: multiprocessing.synchronize.Barrier, opened: multiprocessing.Queue[str]
+) -> None:
+    start.wait()
+    try:
+        opened.put(str(Store.open(path).schema_version))
+    except StoreError as err:
+        opened.put(str(err))
+
+
+def test_processes_opening_a_new_database_at_once_migrate_it_once(tmp_path: Path) -> None:
+    # `softphone status` beside a starting engine: both find schema 0 and both would apply the
+    # same steps ("table calls already exists") unless each step is decided under the lock.
+    context = multiprocessing.get_context("spawn")
+    for attempt in range(4):
+        start, opened = context.Barrier(4), context.Queue()
+        path = str(tmp_path / f"race{attempt}.db")
+        workers = [
+            context.Process(target=_open_at_once, args=(path, start, opened)) for _ in range(4)
+        ]
+        for worker in workers:
+            worker.start()
+        results = [opened.get(timeout=60) for _ in workers]
+        for worker in workers:
+            worker.join(timeout=60)
+        assert results == [str(len(MIGRATIONS))] * 4
 
 
 def test_figures_count_the_day(store: Store, clock: Clock) -> None:
