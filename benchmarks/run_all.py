@@ -33,6 +33,7 @@ BENCHMARKS = (
     "click_to_ring",
     "result_latency",
     "idle_cost",
+    "ui_history",
     "window",
 )
 

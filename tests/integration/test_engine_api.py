@@ -400,8 +400,11 @@ async def test_a_reports_way_to_the_crm_is_told_call_by_call_waiting_sent_refuse
         crm.set_faults(fail_next=[{"path": UPDATE, "status": 503, "count": 1}])
         waiting = crm.create_command("op1", "+79123456711")
         entry = await eventually(lambda: engine.entry_for_command(waiting), 15, "the command")
+        # The item is there, untried, from the moment the result is queued: wait for its try.
         put_off = await eventually(
-            lambda: engine.deliveries([entry.id]).get(entry.id), 30, "the first try refused"
+            lambda: (d := engine.deliveries([entry.id]).get(entry.id)) and d.attempts and d,
+            30,
+            "the first try refused",
         )
         assert put_off.attempts == 1 and put_off.last_error and "503" in put_off.last_error
         assert put_off.next_attempt_at > time.time() - 1 and not put_off.is_dead
