@@ -326,6 +326,11 @@ class RateBudget:
         # Further calls (each with its free spell) the budget left can still pay for, keeping
         # one in reserve: a free spell longer than usual must not run into the wall.
         calls_left = int((c.pull_ceiling - used) / max(1.0, self._spend_per_call)) - 1
+        if calls_left > _CALL_ENDS_KEPT:
+            # The budget outlasts any horizon the recent call ends can speak for (a limit of
+            # thousands): a silence now would hold the operator's commands for nothing, and
+            # the threshold, sinking to the lowest leftover seen, would call for one at random.
+            return
         if left <= self._silence_threshold(calls_left):
             self._quiet_until = reset
             self.silences_at_call_end += 1

@@ -453,3 +453,19 @@ def test_desks_sharing_one_address_are_none_of_them_starved(seed: int) -> None:
     assert len(waits) > 300
     assert max(waits) <= 1.5 * 60, sorted(waits)[-5:]
     assert all(b.shared() for b in budgets)
+
+
+def test_a_large_limit_never_makes_short_calls_wait_out_a_window() -> None:
+    # Against a limit of 100 000 the planner took a silence of a minute after a few dozen
+    # back-to-back short calls: with thousands of calls left, the threshold sank to the lowest
+    # leftover seen, and a leftover as low as that called for a silence.
+    clock = FakeClock()
+    budget = RateBudget(BudgetConfig(limit=100_000, window_s=60, min_interval_s=0.05), clock)
+    for call_s in [45.0] + [0.3] * 80 + [45.0]:
+        spend(budget, clock, 3, every_s=0.1)
+        budget.note_busy(True)
+        clock.now += call_s
+        budget.note_busy(False)
+        assert budget.quiet_until() is None, call_s
+        assert budget.delay(RequestKind.PULL) == 0
+    assert budget.silences_at_call_end == 0
