@@ -9,8 +9,8 @@ public here —
   conversation's `SessionChanged`, `CommandReceived`, `CommandStalled`, `PollStatusChanged`,
   `PacingChanged`, `OutboxChanged` — enough for a window that never polls;
 - queries: `status()` (the whole picture, with typed `problems`), `settings`, `entry`,
-  `entry_for_command`, `linked`, `history` (keyset pages with an opaque cursor), `count`,
-  `figures`, `numbers_like`, `dead_letters`, `deliveries`, `recent_requests`, `log_lines`;
+  `entries`, `entry_for_command`, `linked`, `history` (keyset pages with an opaque cursor),
+  `count`, `figures`, `numbers_like`, `dead_letters`, `deliveries`, `recent_requests`, `log_lines`;
 - commands: `call`, `call_back`, `hang_up`, `confirm`, `dismiss`, `login_qr`,
   `login_password`, `logout`, `retry_dead`, `discard_dead`, `update_settings` (and its thin
   uses `set_auto_dial`, `choose_phone`), `reprobe_phone`, `send_support_report`,
@@ -418,6 +418,11 @@ class Engine:
     def entry(self, call_id: int) -> HistoryEntry:
         """One call by its history id. Raises KeyError if there is none."""
         return self._store.call(call_id)
+
+    def entries(self, call_ids: Iterable[int]) -> dict[int, HistoryEntry]:
+        """Calls by their history ids, in one read (ids with no call are left out): a view
+        that keeps only the rows on screen reads the others back with this."""
+        return self._store.calls(call_ids)
 
     def entry_for_command(self, command_id: str) -> HistoryEntry | None:
         """The call made for this CRM command, if it was received."""

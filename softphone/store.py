@@ -505,6 +505,19 @@ class Store:
             raise KeyError(call_id)
         return _entry(row)
 
+    def calls(self, call_ids: Iterable[int]) -> dict[int, HistoryEntry]:
+        """The calls with these ids (those that exist), by id: one query per 500."""
+        wanted = list(dict.fromkeys(call_ids))
+        found: dict[int, HistoryEntry] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            query = f"SELECT * FROM calls WHERE id IN ({marks})"  # noqa: S608 - placeholders only
+            for row in self._conn.execute(query, chunk):
+                entry = _entry(row)
+                found[entry.id] = entry
+        return found
+
     def call_by_command(self, command_id: str) -> HistoryEntry | None:
         row = self._conn.execute(
             "SELECT * FROM calls WHERE command_id = ?", (command_id,)

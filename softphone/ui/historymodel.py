@@ -10,16 +10,21 @@ Each call whose report waits in the outbox (or was refused) carries its outbox i
 the engine once per page and again on the call's own event; a one-second tick redraws the
 "next try in 12 s" countdowns while there are any. Nothing here writes: commands go through the
 bridge from the view.
+
+Only the rows near where the view last looked (and the newest page, where calls arrive) are
+kept as entries: after 200 000 rows were scrolled through, the others are their sort keys alone
+(two packed numbers a row) and are read back by id, a block at a time, when shown again.
 """
 
 from __future__ import annotations
 
+import array
 import bisect
 import dataclasses
 import datetime as dt
 import enum
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, Final
 
 from PySide6.QtCore import (
@@ -71,6 +76,11 @@ ENTRY_ROLE: Final = int(Qt.ItemDataRole.UserRole) + 1
 SOURCE_ROLE: Final = int(Qt.ItemDataRole.UserRole) + 2
 
 PAGE: Final = 100
+#: Rows kept as entries around the last row looked at (besides the newest page); the rest are
+#: read back by id when shown. About 1 kB an entry: a few MB at most, however far one scrolls.
+KEEP_ROWS: Final = 2000
+#: Rows read back together when one of them is shown again.
+BLOCK: Final = 100
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -159,6 +169,41 @@ def _key(entry: HistoryEntry) -> tuple[float, int]:
     return (-entry.created_at.timestamp(), -entry.id)
 
 
+class _Keys:
+    """The rows' sort keys (`_key`) packed in two arrays: 16 bytes a row, not a tuple of boxed
+    numbers (over 100). `bisect` sees a sequence of tuples."""
+
+    def __init__(self, keys: Iterable[tuple[float, int]] = ()) -> None:
+        self.when = array.array("d")
+        self.ids = array.array("q")
+        self.extend(keys)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __getitem__(self, row: int) -> tuple[float, int]:
+        return (self.when[row], self.ids[row])
+
+    def __delitem__(self, row: int) -> None:
+        del self.when[row]
+        del self.ids[row]
+
+    def insert(self, row: int, key: tuple[float, int]) -> None:
+        self.when.insert(row, key[0])
+        self.ids.insert(row, key[1])
+
+    def extend(self, keys: Iterable[tuple[float, int]]) -> None:
+        for when, negative_id in keys:
+            self.when.append(when)
+            self.ids.append(negative_id)
+
+    def row_of(self, call_id: int) -> int | None:
+        try:
+            return self.ids.index(-call_id)
+        except ValueError:
+            return None
+
+
 def _tone_colour(tone: Tone) -> QColor | None:
     if tone is Tone.PLAIN:
         return None
@@ -192,8 +237,10 @@ class HistoryModel(QAbstractTableModel):
         self._page_size = page_size
         self._clock = clock
         self._filters = HistoryFilter()
-        self._rows: list[HistoryEntry] = []
-        self._keys: list[tuple[float, int]] = []
+        #: One per row; None where the entry was let go (read back by id when shown).
+        self._rows: list[HistoryEntry | None] = []
+        self._keys = _Keys()
+        self._loaded_since_trim = 0
         self._cursor: str | None = None
         self._deliveries: dict[int, OutboxItem] = {}
         self._resetting = False
@@ -217,14 +264,12 @@ class HistoryModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(Column)
 
     def entry(self, row: int) -> HistoryEntry:
-        return self._rows[row]
+        entry = self._rows[row]
+        return entry if entry is not None else self._read_back(row)
 
     def row_of(self, call_id: int) -> int | None:
         """The row showing this call, if it is loaded."""
-        for row, entry in enumerate(self._rows):
-            if entry.id == call_id:
-                return row
-        return None
+        return self._keys.row_of(call_id)
 
     def delivery(self, call_id: int) -> OutboxItem | None:
         """The outbox item of a loaded call's report (waiting or refused), if any."""
@@ -234,6 +279,8 @@ class HistoryModel(QAbstractTableModel):
         if not index.isValid() or index.row() >= len(self._rows):
             return None
         entry = self._rows[index.row()]
+        if entry is None:
+            entry = self._read_back(index.row())
         column = Column(index.column())
         if role == ENTRY_ROLE:
             return entry
@@ -289,6 +336,7 @@ class HistoryModel(QAbstractTableModel):
             self._keys.extend(_key(e) for e in fresh)
             self._learn_deliveries(fresh)
             self.endInsertRows()
+            self._loaded(len(fresh), around=len(self._rows) - 1)
         self.pageFetched.emit(len(self._rows))
 
     # -- what the view tells it --------------------------------------------------------------
@@ -300,7 +348,7 @@ class HistoryModel(QAbstractTableModel):
         loaded asks nothing of the engine: its rows are among those, and `matches` says which
         (exactly what the store would answer). `fresh` asks the engine anyway."""
         if not fresh and self._narrows(filters):
-            rows = [e for e in self._rows if filters.matches(e)]
+            rows = [e for e in self._rows if e is not None and filters.matches(e)]
             cursor = None
             deliveries = {e.id: self._deliveries[e.id] for e in rows if e.id in self._deliveries}
         else:
@@ -310,8 +358,9 @@ class HistoryModel(QAbstractTableModel):
         try:
             self.beginResetModel()
             self._filters = filters
-            self._rows = rows
-            self._keys = [_key(e) for e in rows]
+            self._rows = list[HistoryEntry | None](rows)
+            self._keys = _Keys(_key(e) for e in rows)
+            self._loaded_since_trim = len(rows)
             self._cursor = cursor
             self._deliveries = deliveries or {}
             if deliveries is None:
@@ -322,7 +371,7 @@ class HistoryModel(QAbstractTableModel):
         self.filterApplied.emit(filters)
 
     def _narrows(self, filters: HistoryFilter) -> bool:
-        if self._cursor is not None:
+        if self._cursor is not None or None in self._rows:
             return False  # not every row of the last search is here
         if dataclasses.replace(filters, number_part=self._filters.number_part) != self._filters:
             return False  # something besides the search changed
@@ -375,6 +424,35 @@ class HistoryModel(QAbstractTableModel):
         row = bisect.bisect_left(self._keys, key)
         return row < len(self._keys) and self._keys[row] == key
 
+    def _read_back(self, row: int) -> HistoryEntry:
+        """Read the let-go entries of `row`'s block back (one query), keeping the rest near."""
+        first = row - row % BLOCK
+        rows = range(first, min(first + BLOCK, len(self._rows)))
+        wanted = [-self._keys.ids[r] for r in rows if self._rows[r] is None]
+        found = self._bridge.engine.entries(wanted)
+        for r in rows:
+            if self._rows[r] is None:
+                self._rows[r] = found.get(-self._keys.ids[r])
+        entry = self._rows[row]
+        if entry is None:  # gone from the store under us: read everything again
+            raise LookupError(f"history row {row} is no longer in the store")
+        self._loaded(len(found), around=row)
+        return entry
+
+    def _loaded(self, count: int, *, around: int) -> None:
+        """`count` more entries are held: past `KEEP_ROWS`, let go of all but those near
+        `around` and the newest page (where calls arrive and change)."""
+        self._loaded_since_trim += count
+        if self._loaded_since_trim <= KEEP_ROWS:
+            return
+        low = max(self._page_size, around - KEEP_ROWS // 2)
+        high = min(len(self._rows), max(low, around + KEEP_ROWS // 2))
+        if low > self._page_size:
+            self._rows[self._page_size : low] = [None] * (low - self._page_size)
+        if high < len(self._rows):
+            self._rows[high:] = [None] * (len(self._rows) - high)
+        self._loaded_since_trim = high - low + self._page_size
+
     def _learn_deliveries(self, entries: list[HistoryEntry], *, replace: bool = False) -> None:
         on_the_way = (ReportState.QUEUED, ReportState.DEAD)
         waiting = [e.id for e in entries if e.report_state in on_the_way]
@@ -395,8 +473,9 @@ class HistoryModel(QAbstractTableModel):
         if not due:
             self._tick.stop()
             return
-        for row, entry in enumerate(self._rows):
-            if entry.id in due and self._deliveries[entry.id].next_attempt_at >= now - 1:
+        for call_id in sorted(due):
+            row = self._keys.row_of(call_id)
+            if row is not None and self._deliveries[call_id].next_attempt_at >= now - 1:
                 index = self.index(row, Column.DELIVERY)
                 self.dataChanged.emit(index, index, [Qt.ItemDataRole.DisplayRole])
 

@@ -33,9 +33,9 @@ from softphone.config import paths
 from softphone.model import ActionSource, CallPhase, CallStatus, Direction, ReportState
 from softphone.numbers import digits_of
 from softphone.sim.phone import CallScript
-from softphone.store import NOT_CONNECTED, Store
+from softphone.store import NOT_CONNECTED, HistoryFilter, Store
 from softphone.ui.dialbar import DialBar
-from softphone.ui.historymodel import Column
+from softphone.ui.historymodel import KEEP_ROWS, PAGE, Column
 from softphone.ui.historyview import DateRange, HistoryPane
 from softphone.ui.mainwindow import ui_state_file
 from softphone.ui.today import TodayFigures
@@ -377,6 +377,47 @@ def test_the_history_model_passes_qtmodeltester_through_paging_filters_and_live_
     qtbot.waitUntil(lambda: pane.model.entry(0).phone == "+79123456708", timeout=10_000)
     qtbot.waitUntil(lambda: resolved(desk, pane.model.entry(0).id), timeout=30_000)
     qtmodeltester.check(pane.model)  # type: ignore[attr-defined]
+
+
+def store_order(desk: Desk, filters: HistoryFilter) -> list[int]:
+    ids: list[int] = []
+    page = desk.engine.history(filters)
+    while True:
+        ids += [e.id for e in page.entries]
+        if page.next_cursor is None:
+            return ids
+        page = desk.engine.history(filters, page.next_cursor)
+
+
+@pytest.mark.parametrize("history_rows", [2500])
+def test_scrolled_far_the_model_keeps_few_entries_and_reads_the_others_back_the_same(
+    desk: Desk, qtbot: QtBot, qtmodeltester: object
+) -> None:
+    # 200 000 rows scrolled through held every entry (157 MB in benchmarks/window.py); now
+    # only those near the last row looked at, and the rest come back by id when shown.
+    pane = pane_of(desk)
+    load_all(pane)
+    model = pane.model
+    held = lambda: sum(1 for e in model._rows if e is not None)  # noqa: E731
+    assert model.rowCount() == 2500
+    assert held() <= KEEP_ROWS + 2 * PAGE
+    assert model._rows[0] is not None and model._rows[-1] is not None  # newest page, the end
+    let_go = [r for r, e in enumerate(model._rows) if e is None]
+    assert let_go, "nothing was let go"
+    # Every row read back is the store's, in the store's order.
+    expected = store_order(desk, model.filters)
+    assert shown_ids(pane) == expected
+    assert held() <= 2 * KEEP_ROWS + 2 * PAGE
+    far = expected[let_go[len(let_go) // 2]]
+    assert model.row_of(far) == expected.index(far)
+    assert model.index(expected.index(far), Column.NUMBER).data() not in (None, "")
+    qtmodeltester.check(model)  # type: ignore[attr-defined]
+    # A call arriving now takes its place among them (the seeded days run into tomorrow).
+    desk.sign_in(qtbot)
+    desk.window.call_number("+79123456709")
+    qtbot.waitUntil(lambda: model.rowCount() == 2501, timeout=10_000)
+    assert shown_ids(pane) == store_order(desk, model.filters)
+    assert model.row_of(far) == store_order(desk, model.filters).index(far)
 
 
 def _exported(path: Path) -> list[list[str]]:
