@@ -83,7 +83,7 @@ def _open_diagnostics(stage: Stage, tab: DiagnosticsTab) -> DiagnosticsDialog:
 async def _held_back(stage: Stage) -> QWidget:
     assert stage.world.crm is not None
     dialog = _open_diagnostics(stage, DiagnosticsTab.CRM)
-    stage.world.crm.set_faults(fail_next=[{"path": PULLS, "status": 429, "count": 3}])
+    stage.world.crm.set_faults(fail_next=[{"path": PULLS, "status": 429, "count": 1}])
     await stage.until("held back", lambda: stage.window.bridge.status.sync.rate_limited, 40)
     await stage.until("a countdown", lambda: dialog.budget.seconds_left() > 1, 10)
     return dialog
