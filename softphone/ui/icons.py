@@ -7,6 +7,7 @@ same way. Colour is never the only signal: each readiness has its own glyph too.
 
 from __future__ import annotations
 
+import functools
 from typing import Final
 
 from PySide6.QtCore import QPointF, QRectF, Qt
@@ -39,9 +40,12 @@ def _handset(painter: QPainter, box: QRectF, colour: QColor) -> None:
     painter.fillPath(path, colour)
 
 
+@functools.cache
 def readiness_pixmap(readiness: Readiness, size: int = 32, ratio: float = 1.0) -> QPixmap:
     """A round dot in the readiness colour, with a glyph: a handset when ready, `!` degraded,
-    `×` not ready (so the state reads without colour too)."""
+    `×` not ready (so the state reads without colour too).
+
+    Painted once per readiness, size and ratio: the strip shows it at every status change."""
     pixmap = QPixmap(int(size * ratio), int(size * ratio))
     pixmap.setDevicePixelRatio(ratio)
     pixmap.fill(Qt.GlobalColor.transparent)
@@ -68,6 +72,7 @@ def readiness_pixmap(readiness: Readiness, size: int = 32, ratio: float = 1.0) -
     return pixmap
 
 
+@functools.cache
 def readiness_icon(readiness: Readiness) -> QIcon:
     icon = QIcon()
     for size in (16, 22, 24, 32, 48, 64):
